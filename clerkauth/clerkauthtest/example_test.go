@@ -1,0 +1,101 @@
+package clerkauthtest_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/jwks"
+)
+
+func ExampleNewIssuer() {
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+
+	// Point the code under test at the fake instance, over the network...
+	fmt.Println(strings.HasSuffix(iss.JWKSURL(), "/.well-known/jwks.json"))
+	// ...or without one.
+	keys, err := jwks.ParsePEM(iss.PEM())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	token, err := jwt.Parse(iss.Token().User("user_123").Sign(), keys.Keyfunc, jwt.WithValidMethods([]string{"RS256"}))
+	fmt.Println(token.Valid, err)
+	// Output:
+	// true
+	// true <nil>
+}
+
+func ExampleIssuer_Token() {
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+
+	// A v2 token with an active organization, its permissions encoded as Clerk does.
+	token := iss.Token().
+		User("user_123").
+		Session("sess_456").
+		AuthorizedParty("https://app.example.com").
+		Org("org_789", "acme", "admin", "org:posts:read", "org:posts:write").
+		Sign()
+	claims := jwt.MapClaims{}
+	_, _, _ = jwt.NewParser().ParseUnverified(token, claims)
+	fmt.Println(claims["sub"], claims["sid"], claims["fea"], claims["o"])
+
+	// The same organization in a v1 token.
+	_, _, _ = jwt.NewParser().ParseUnverified(iss.Token().V1().Org("org_789", "acme", "admin").Sign(), claims)
+	fmt.Println(claims["org_role"])
+	// Output:
+	// user_123 sess_456 o:posts map[fpm:3 id:org_789 per:read,write rol:admin slg:acme]
+	// org:admin
+}
+
+func ExampleTokenBuilder_brokenVariants() {
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	attacker := clerkauthtest.NewKey()
+
+	// Tokens a verifier must refuse, one per kind of attack.
+	forged := []string{
+		iss.Token().SignWith(attacker.Private).Sign(),                                   // another key, the instance's kid
+		iss.Token().Unsigned(),                                                          // alg none
+		iss.Token().SignHS256([]byte(iss.PEM())),                                        // HS256 keyed with the public key
+		iss.Token().Without("exp").Sign(),                                               // no expiry
+		iss.Token().ExpiresAt(time.Now().Add(-time.Minute)).Sign(),                      // expired
+		iss.Token().Header("crit", []string{"exp"}).Sign(),                              // unknown critical header
+		iss.Token().Category(clerkauthtest.CategoryTemplate).Without("sid").Sign(),      // a JWT-template token
+		iss.Token().IssuerClaim("https://clerk.evil.example").Sign(),                    // another instance's iss
+		iss.Token().Pending().Sign(),                                                    // a pending session
+		iss.SignRaw([]byte(`{"alg":"RS256","kid":"`+iss.KeyID()+`"}`), []byte(`["x"]`)), // a payload that is not an object
+	}
+	fmt.Println(len(forged))
+	// Output: 10
+}
+
+func ExampleWebhookSigner() {
+	secret := clerkauthtest.NewWebhookSecret() // give the same secret to the webhook verifier
+	signer := clerkauthtest.NewWebhookSigner(secret)
+
+	body := []byte(`{"type":"user.created","object":"event","data":{"id":"user_123"}}`)
+	req := signer.Request("/api/auth_core/webhooks/clerk/", "", body)
+
+	rec := httptest.NewRecorder()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A real handler verifies r.Header against the secret (package webhook).
+		fmt.Println(r.Header.Get("svix-id") != "", strings.HasPrefix(r.Header.Get("svix-signature"), "v1,"))
+	})
+	handler.ServeHTTP(rec, req)
+
+	// A fixed message, as Svix's published test vector.
+	h := clerkauthtest.NewWebhookSigner("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").
+		Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", time.Unix(1614265330, 0), []byte(`{"test": 2432232314}`))
+	fmt.Println(h.Get("svix-signature"))
+	// Output:
+	// true true
+	// v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
+}
