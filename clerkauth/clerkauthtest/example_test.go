@@ -99,3 +99,93 @@ func ExampleWebhookSigner() {
 	// true true
 	// v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=
 }
+
+func ExampleIssuer_Rotate() {
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	get := func() int {
+		resp, err := http.Get(iss.JWKSURL())
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	old := iss.KeyID()
+	iss.Rotate()    // a new signing key; the old one is still served
+	iss.Retire(old) // now it is not
+	extra := iss.AddKey()
+	keys, _ := jwks.ParseJSON(iss.JWKS())
+	fmt.Println(len(keys.KeyIDs()), keys.KeyIDs()[1] == extra.ID)
+
+	iss.SetDown(true) // the JWKS endpoints answer 500
+	fmt.Println(get())
+	iss.SetDown(false)
+	iss.SetRawResponse(http.StatusOK, []byte("not json")) // anything, verbatim
+	fmt.Println(get())
+	iss.SetRawResponse(0, nil)
+	fmt.Println(iss.Hits())
+	iss.ResetHits()
+	fmt.Println(iss.Hits())
+	// Output:
+	// 2 true
+	// 500
+	// 200
+	// 2
+	// 0
+}
+
+func ExampleNewUnstartedIssuer() {
+	iss := clerkauthtest.NewUnstartedIssuer()
+	iss.StartTLS() // https, as a real Clerk instance
+	defer iss.Close()
+
+	// The Backend API's key set wants the instance's secret key.
+	req, _ := http.NewRequest(http.MethodGet, iss.BackendJWKSURL(), nil)
+	req.Header.Set("Authorization", "Bearer "+iss.SecretKey())
+	resp, err := iss.Client().Do(req) // a client that trusts the test certificate
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println(strings.HasPrefix(iss.URL(), "https://"), resp.StatusCode)
+	// Output: true 200
+}
+
+func ExampleIssuer_SetClock() {
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	iss.SetClock(func() time.Time { return time.Unix(1_800_000_000, 0) })
+
+	claims := jwt.MapClaims{}
+	_, _, _ = jwt.NewParser().ParseUnverified(iss.Token().Sign(), claims)
+	fmt.Println(claims["nbf"], claims["iat"], claims["exp"])
+	// Output: 1.79999999e+09 1.8e+09 1.80000006e+09
+}
+
+func ExampleEncodePermissions() {
+	fea, per, fpm := clerkauthtest.EncodePermissions([]string{"org:repositories:read", "org:projects:manage"})
+	fmt.Println(fea, per, fpm)
+	// Output: [o:repositories o:projects] [read manage] 1,2
+}
+
+func ExampleNewKey() {
+	k := clerkauthtest.NewKey() // 2048-bit RSA with a Clerk-like kid
+	fmt.Println(strings.HasPrefix(k.ID, "ins_"), k.Private.N.BitLen())
+
+	pem := clerkauthtest.PublicKeyPEM(&k.Private.PublicKey)
+	fmt.Println(strings.HasPrefix(pem, "-----BEGIN PUBLIC KEY-----"))
+
+	doc := clerkauthtest.JWKSDocument(k)
+	keys, err := jwks.ParseJSON(doc)
+	fmt.Println(err == nil && keys.KeyIDs()[0] == k.ID)
+
+	fmt.Println(len(clerkauthtest.NewID("org_")))
+	// Output:
+	// true 2048
+	// true
+	// true
+	// 31
+}
