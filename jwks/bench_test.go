@@ -40,7 +40,7 @@ func BenchmarkKeyLookup(b *testing.B) {
 			ctx := b.Context()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := src.KeyfuncCtx(ctx)(tok); err != nil {
+				if _, err := src.Key(ctx, tok); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -241,16 +241,18 @@ func newClient(given *http.Client, origin *url.URL, secret string) (*http.Client
 // Keyfunc implements [Source]. It is KeyfuncCtx with the context given to NewRemote; a
 // caller that has a request context should prefer KeyfuncCtx.
 func (r *Remote) Keyfunc(token *jwt.Token) (any, error) {
-	return r.key(r.ctx, token)
+	return r.Key(r.ctx, token)
 }
 
-// KeyfuncCtx implements [ContextSource]: when a lookup has to wait for a fetch, it stops
-// waiting when ctx ends.
+// KeyfuncCtx returns a [jwt.Keyfunc] for golang-jwt's parser that stops waiting for a
+// fetch when ctx ends.
 func (r *Remote) KeyfuncCtx(ctx context.Context) jwt.Keyfunc {
-	return func(token *jwt.Token) (any, error) { return r.key(ctx, token) }
+	return func(token *jwt.Token) (any, error) { return r.Key(ctx, token) }
 }
 
-func (r *Remote) key(ctx context.Context, token *jwt.Token) (any, error) {
+// Key implements [ContextSource]: the key for token; when the lookup has to wait for a
+// fetch, it stops waiting when ctx ends.
+func (r *Remote) Key(ctx context.Context, token *jwt.Token) (any, error) {
 	alg := tokenAlg(token)
 	if !isRSAAlg(alg) {
 		return nil, fmt.Errorf("%w: alg %q", ErrKeyAlgorithm, alg)

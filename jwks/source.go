@@ -18,7 +18,8 @@ type Source interface {
 // the other waiters). [Remote] and [Static] implement it; clerkauth uses it when available.
 type ContextSource interface {
 	Source
-	KeyfuncCtx(ctx context.Context) jwt.Keyfunc
+	// Key is Keyfunc with a context.
+	Key(ctx context.Context, token *jwt.Token) (any, error)
 }
 
 // Algorithms a key may be used with. Clerk signs session tokens with RS256; RS384 and RS512

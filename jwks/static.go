@@ -145,15 +145,17 @@ func isBase64Body(s string) bool {
 
 // Keyfunc implements [Source].
 func (s *Static) Keyfunc(token *jwt.Token) (any, error) {
-	return s.key(context.Background(), token)
+	return s.Key(context.Background(), token)
 }
 
-// KeyfuncCtx implements [ContextSource]; a Static never waits, so ctx is not needed.
+// KeyfuncCtx returns a [jwt.Keyfunc] for golang-jwt's parser; a Static never waits, so
+// ctx changes nothing.
 func (s *Static) KeyfuncCtx(ctx context.Context) jwt.Keyfunc {
-	return func(token *jwt.Token) (any, error) { return s.key(ctx, token) }
+	return func(token *jwt.Token) (any, error) { return s.Key(ctx, token) }
 }
 
-func (s *Static) key(ctx context.Context, token *jwt.Token) (any, error) {
+// Key implements [ContextSource].
+func (s *Static) Key(ctx context.Context, token *jwt.Token) (any, error) {
 	alg := tokenAlg(token)
 	if s.pem != nil {
 		if alg != RS256 {

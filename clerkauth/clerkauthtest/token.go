@@ -186,10 +186,10 @@ func (b *TokenBuilder) Algorithm(alg string) *TokenBuilder { return b.Header("al
 // issuer's current key; the kid header is unchanged unless set with KeyID.
 func (b *TokenBuilder) SignWith(k *rsa.PrivateKey) *TokenBuilder { b.key = k; return b }
 
-// Claims returns the payload the token will carry.
+// Claims returns the payload the token will carry. A value set with Claim wins over the
+// builder's own (iat, nbf, exp, v, org claims), so any claim can be given a wrong type.
 func (b *TokenBuilder) Claims() map[string]any {
-	c := maps.Clone(b.claims)
-	c["iat"] = b.issued.Unix()
+	c := map[string]any{"iat": b.issued.Unix()}
 	nbf := b.issued.Add(-DefaultClockSkew)
 	if b.nbf != nil {
 		nbf = *b.nbf
@@ -204,6 +204,7 @@ func (b *TokenBuilder) Claims() map[string]any {
 		c["v"] = 2
 	}
 	b.orgClaims(c)
+	maps.Copy(c, b.claims)
 	for n := range b.drop {
 		delete(c, n)
 	}

@@ -1,0 +1,322 @@
+package clerkauth
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// maxNumericDate bounds exp, nbf and iat: 2^53, beyond which a float64 no longer holds
+// every integer (and far beyond year 9999). Values at or below 0 are refused too.
+const maxNumericDate = 1 << 53
+
+// claims holds the payload members verification and Session use. Strings are substrings
+// of the decoded payload (no copies).
+type claims struct {
+	iss, sub, sid, azp, jti, sts, pla, fea string
+	exp, nbf, iat                          float64
+	hasExp, hasNbf, hasIat                 bool
+	version                                int // 0 when v is absent
+
+	// version 1 organization claims
+	orgID, orgSlug, orgRole string
+	orgPerms                []string
+	// version 2 organization claim "o"
+	o struct {
+		present                bool
+		id, slg, rol, per, fpm string
+	}
+	act *Actor
+	fva FactorAge
+}
+
+// parseClaims reads the decoded payload: a JSON object whose registered and Clerk claims
+// have the right types (a NumericDate is a number in (0, 2^53), never a string), with no
+// member twice. Unknown members are validated as JSON and skipped.
+func parseClaims(data string) (claims, error) {
+	c := claims{fva: FactorAge{First: -1, Second: -1}}
+	s := scanner{data: data}
+	if err := s.enterObject(); err != nil {
+		return c, fmt.Errorf("%w: payload is not a JSON object", ErrTokenMalformed)
+	}
+	var seen seenKeys
+	for first := true; ; first = false {
+		key, ok, err := s.nextKey(first)
+		if err != nil {
+			return c, fmt.Errorf("%w: payload is not valid JSON", ErrTokenMalformed)
+		}
+		if !ok {
+			break
+		}
+		if !seen.add(key) {
+			return c, fmt.Errorf("%w: claim %q appears twice (or too many claims)", ErrTokenMalformed, key)
+		}
+		if err := c.member(&s, key); err != nil {
+			return c, fmt.Errorf("%w: claim %q: %w", ErrTokenMalformed, key, err)
+		}
+	}
+	if err := s.end(); err != nil {
+		return c, fmt.Errorf("%w: data after the payload object", ErrTokenMalformed)
+	}
+	return c, nil
+}
+
+func (c *claims) member(s *scanner, key string) error {
+	var err error
+	switch key {
+	case "iss":
+		c.iss, err = optString(s)
+	case "sub":
+		c.sub, err = optString(s)
+	case "sid":
+		c.sid, err = optString(s)
+	case "azp":
+		c.azp, err = optString(s)
+	case "jti":
+		c.jti, err = optString(s)
+	case "sts":
+		c.sts, err = optString(s)
+	case "pla":
+		c.pla, err = optString(s)
+	case "fea":
+		c.fea, err = optString(s)
+	case "exp":
+		c.exp, c.hasExp, err = numericDate(s)
+	case "nbf":
+		c.nbf, c.hasNbf, err = numericDate(s)
+	case "iat":
+		c.iat, c.hasIat, err = numericDate(s)
+	case "v":
+		c.version, err = version(s)
+	case "org_id":
+		c.orgID, err = optString(s)
+	case "org_slug":
+		c.orgSlug, err = optString(s)
+	case "org_role":
+		c.orgRole, err = optString(s)
+	case "org_permissions":
+		c.orgPerms, err = stringArray(s)
+	case "o":
+		err = c.orgV2(s)
+	case "act":
+		c.act, err = actor(s)
+	case "fva":
+		c.fva, err = factorAge(s)
+	default:
+		err = s.skip()
+	}
+	return err
+}
+
+var (
+	errType  = errors.New("wrong type")
+	errRange = errors.New("out of range")
+)
+
+// optString reads a string or null (read as "").
+func optString(s *scanner) (string, error) {
+	if s.null() {
+		return "", nil
+	}
+	if s.peek() != '"' {
+		return "", errType
+	}
+	return s.str()
+}
+
+// numericDate reads a NumericDate: null (absent) or a number in (0, 2^53).
+func numericDate(s *scanner) (float64, bool, error) {
+	if s.null() {
+		return 0, false, nil
+	}
+	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, false, errType
+	}
+	f, err := s.number()
+	if err != nil {
+		return 0, false, errType
+	}
+	if !(f > 0 && f < maxNumericDate) {
+		return 0, false, errRange
+	}
+	return f, true, nil
+}
+
+// version reads v: 1 or 2 (later versions are refused by the verifier).
+func version(s *scanner) (int, error) {
+	if c := s.peek(); c < '0' || c > '9' {
+		return 0, errType
+	}
+	f, err := s.number()
+	if err != nil || f != math.Trunc(f) || f < 1 || f > 1000 {
+		return 0, errType
+	}
+	return int(f), nil
+}
+
+// stringArray reads an array of strings, or null.
+func stringArray(s *scanner) ([]string, error) {
+	if s.null() {
+		return nil, nil
+	}
+	if err := s.enterArray(); err != nil {
+		return nil, errType
+	}
+	var out []string
+	for first := true; ; first = false {
+		ok, err := s.nextElem(first)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		if s.peek() != '"' {
+			return nil, errType
+		}
+		v, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+}
+
+// orgV2 reads the version 2 organization claim {"id","slg","rol","per","fpm"}, or null.
+func (c *claims) orgV2(s *scanner) error {
+	if s.null() {
+		return nil
+	}
+	if err := s.enterObject(); err != nil {
+		return errType
+	}
+	c.o.present = true
+	var seen seenKeys
+	for first := true; ; first = false {
+		key, ok, err := s.nextKey(first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		if !seen.add(key) {
+			return fmt.Errorf("member %q twice", key)
+		}
+		switch key {
+		case "id":
+			c.o.id, err = optString(s)
+		case "slg":
+			c.o.slg, err = optString(s)
+		case "rol":
+			c.o.rol, err = optString(s)
+		case "per":
+			c.o.per, err = optString(s)
+		case "fpm":
+			c.o.fpm, err = optString(s)
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// actor reads act {"iss","sid","sub"}, or null.
+func actor(s *scanner) (*Actor, error) {
+	if s.null() {
+		return nil, nil
+	}
+	if err := s.enterObject(); err != nil {
+		return nil, errType
+	}
+	a := &Actor{}
+	var seen seenKeys
+	for first := true; ; first = false {
+		key, ok, err := s.nextKey(first)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return a, nil
+		}
+		if !seen.add(key) {
+			return nil, fmt.Errorf("member %q twice", key)
+		}
+		switch key {
+		case "iss":
+			a.Issuer, err = optString(s)
+		case "sid":
+			a.SessionID, err = optString(s)
+		case "sub":
+			a.Subject, err = optString(s)
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// factorAge reads fva: an array of two integers, each -1 or more; or null.
+func factorAge(s *scanner) (FactorAge, error) {
+	fa := FactorAge{First: -1, Second: -1}
+	if s.null() {
+		return fa, nil
+	}
+	if err := s.enterArray(); err != nil {
+		return fa, errType
+	}
+	var v [2]int
+	n := 0
+	for first := true; ; first = false {
+		ok, err := s.nextElem(first)
+		if err != nil {
+			return fa, err
+		}
+		if !ok {
+			break
+		}
+		if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+			return fa, errType
+		}
+		f, err := s.number()
+		if err != nil || f != math.Trunc(f) || f < -1 || f > math.MaxInt32 || n >= 2 {
+			return fa, errRange
+		}
+		v[n] = int(f)
+		n++
+	}
+	if n != 2 {
+		return fa, errRange
+	}
+	return FactorAge{First: v[0], Second: v[1]}, nil
+}
+
+// toTime converts a NumericDate (seconds, possibly fractional) to a time.
+func toTime(f float64) time.Time {
+	sec := math.Floor(f)
+	return time.Unix(int64(sec), int64((f-sec)*1e9))
+}
+
+// claims implements jwt.Claims, for key sources that look at the (unverified) claims.
+var _ jwt.Claims = (*claims)(nil)
+
+func numericDateOf(f float64, ok bool) (*jwt.NumericDate, error) {
+	if !ok {
+		return nil, nil
+	}
+	return jwt.NewNumericDate(toTime(f)), nil
+}
+
+func (c *claims) GetExpirationTime() (*jwt.NumericDate, error) { return numericDateOf(c.exp, c.hasExp) }
+func (c *claims) GetNotBefore() (*jwt.NumericDate, error)      { return numericDateOf(c.nbf, c.hasNbf) }
+func (c *claims) GetIssuedAt() (*jwt.NumericDate, error)       { return numericDateOf(c.iat, c.hasIat) }
+func (c *claims) GetIssuer() (string, error)                   { return c.iss, nil }
+func (c *claims) GetSubject() (string, error)                  { return c.sub, nil }
+func (c *claims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }

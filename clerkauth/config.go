@@ -1,0 +1,218 @@
+package clerkauth
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/unioneyes/authkit/jwks"
+)
+
+// Defaults and limits of Config.
+const (
+	// DefaultLeeway is the clock skew allowed on exp, nbf and iat (Clerk's SDKs use 5 s).
+	DefaultLeeway = 5 * time.Second
+	// MaxLeeway is the largest leeway NewVerifier accepts.
+	MaxLeeway = 5 * time.Minute
+	// DefaultMaxTokenBytes caps a token's length before any parsing. Clerk's session
+	// tokens live in a cookie and stay under 4 KB.
+	DefaultMaxTokenBytes = 8 << 10
+)
+
+// ErrConfig is wrapped by every error NewVerifier returns.
+var ErrConfig = errors.New("clerkauth: invalid configuration")
+
+// Config configures NewVerifier. Zero fields take the documented defaults; NewVerifier
+// checks everything once and copies what it keeps, so changing a Config afterwards has
+// no effect.
+type Config struct {
+	// Keys verify the tokens' signatures: a *jwks.Remote (Clerk's JWKS) or a
+	// *jwks.Static (Clerk's PEM key, networkless). Required. Use one key source per Clerk
+	// instance: a token of another instance then finds no key.
+	Keys jwks.Source
+
+	// Issuer is the instance's Frontend API URL, exactly as tokens carry it in iss:
+	// "https://clerk.example.com" in production, "https://<slug>.clerk.accounts.dev" in
+	// development ([jwks.PublishableKey.Issuer] derives it). Compared byte for byte, never
+	// as a prefix. Required unless Issuers is set.
+	Issuer string
+
+	// Issuers are further accepted issuers, for proxy and satellite domains.
+	Issuers []string
+
+	// AuthorizedParties are the origins ("https://app.example.com", no path, no trailing
+	// slash) allowed to have requested the token. When set, azp must be present and one
+	// of them, exactly: this stops a token minted on another of your subdomains (or a
+	// leaked cookie) from being used here. Recommended in production.
+	AuthorizedParties []string
+
+	// Algorithms allowed, from "RS256", "RS384", "RS512". Default ["RS256"], Clerk's. The
+	// token's alg is checked against this list; it never chooses the algorithm.
+	Algorithms []string
+
+	// Leeway is the clock skew allowed on exp, nbf and iat: default DefaultLeeway (5 s),
+	// at most MaxLeeway. Set ExactTime for none.
+	Leeway time.Duration
+
+	// ExactTime disables the leeway (a token expires exactly at exp).
+	ExactTime bool
+
+	// AllowPending accepts sessions whose status (sts) is "pending": signed in, with
+	// tasks left (choosing an organization, say). Refused by default.
+	AllowPending bool
+
+	// MaxTokenBytes caps the token's length; default DefaultMaxTokenBytes (8 KiB).
+	MaxTokenBytes int
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// settings is a validated Config.
+type settings struct {
+	keys       jwks.Source
+	ctxKeys    jwks.ContextSource // keys, when it can honour a context
+	issuers    []string
+	parties    []string
+	methods    map[string]*jwt.SigningMethodRSA
+	boxedAlgs  map[string]any
+	leeway     time.Duration
+	pending    bool
+	maxBytes   int
+	now        func() time.Time
+	algorithms []string
+}
+
+func (c Config) validate() (*settings, error) {
+	s := &settings{
+		keys:     c.Keys,
+		leeway:   c.Leeway,
+		pending:  c.AllowPending,
+		maxBytes: c.MaxTokenBytes,
+		now:      c.Now,
+	}
+	if c.Keys == nil {
+		return nil, fmt.Errorf("%w: Keys is required", ErrConfig)
+	}
+	s.ctxKeys, _ = c.Keys.(jwks.ContextSource)
+
+	issuers := c.Issuers
+	if c.Issuer != "" {
+		issuers = append([]string{c.Issuer}, issuers...)
+	}
+	if len(issuers) == 0 {
+		return nil, fmt.Errorf("%w: Issuer is required", ErrConfig)
+	}
+	for _, iss := range issuers {
+		if err := checkIssuer(iss); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(s.issuers, iss) {
+			s.issuers = append(s.issuers, iss)
+		}
+	}
+	for _, p := range c.AuthorizedParties {
+		if err := checkOrigin(p); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(s.parties, p) {
+			s.parties = append(s.parties, p)
+		}
+	}
+
+	algs := c.Algorithms
+	if len(algs) == 0 {
+		algs = []string{jwks.RS256}
+	}
+	s.methods = map[string]*jwt.SigningMethodRSA{}
+	s.boxedAlgs = map[string]any{}
+	for _, a := range algs {
+		var m *jwt.SigningMethodRSA
+		switch a {
+		case jwks.RS256:
+			m = jwt.SigningMethodRS256
+		case jwks.RS384:
+			m = jwt.SigningMethodRS384
+		case jwks.RS512:
+			m = jwt.SigningMethodRS512
+		default:
+			return nil, fmt.Errorf("%w: algorithm %q not supported (RS256, RS384 or RS512)", ErrConfig, a)
+		}
+		if s.methods[a] == nil {
+			s.algorithms = append(s.algorithms, a)
+		}
+		s.methods[a] = m
+		s.boxedAlgs[a] = a
+	}
+
+	switch {
+	case c.Leeway < 0:
+		return nil, fmt.Errorf("%w: negative Leeway %v", ErrConfig, c.Leeway)
+	case c.Leeway > MaxLeeway:
+		return nil, fmt.Errorf("%w: Leeway %v above %v", ErrConfig, c.Leeway, MaxLeeway)
+	case c.ExactTime && c.Leeway != 0:
+		return nil, fmt.Errorf("%w: both ExactTime and a Leeway", ErrConfig)
+	case c.ExactTime:
+		s.leeway = 0
+	case c.Leeway == 0:
+		s.leeway = DefaultLeeway
+	}
+
+	switch {
+	case c.MaxTokenBytes < 0:
+		return nil, fmt.Errorf("%w: negative MaxTokenBytes", ErrConfig)
+	case c.MaxTokenBytes == 0:
+		s.maxBytes = DefaultMaxTokenBytes
+	case c.MaxTokenBytes < 512:
+		return nil, fmt.Errorf("%w: MaxTokenBytes %d is too small for any session token", ErrConfig, c.MaxTokenBytes)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// checkIssuer accepts an absolute https URL without a trailing slash, query or fragment
+// (http on a loopback host, for development).
+func checkIssuer(iss string) error {
+	u, err := url.Parse(iss)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" ||
+		strings.HasSuffix(iss, "/") || strings.ContainsAny(iss, " \t\r\n") || iss != strings.TrimSpace(iss) {
+		return fmt.Errorf("%w: issuer %q is not an absolute URL without a trailing slash, query or fragment", ErrConfig, iss)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return fmt.Errorf("%w: issuer %q must use https (http only on a loopback host)", ErrConfig, iss)
+	}
+	return nil
+}
+
+// checkOrigin accepts a serialized origin: scheme "://" host [":" port], lower case,
+// nothing else, as a browser sends it in Origin and Clerk copies it into azp.
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#") {
+		return fmt.Errorf("%w: authorized party %q is not an origin (scheme://host[:port], no path or trailing slash)", ErrConfig, o)
+	}
+	if o != strings.ToLower(o) {
+		return fmt.Errorf("%w: authorized party %q must be lower case, as browsers send origins", ErrConfig, o)
+	}
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		return fmt.Errorf("%w: authorized party %q names the default port, which browsers omit", ErrConfig, o)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,65 @@
+package orgctx
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// DefaultRealm is the realm of the Bearer challenges authkit writes unless told otherwise.
+const DefaultRealm = "api"
+
+// Error codes of RFC 6750 §3.1, and the ones authkit adds for statuses RFC 6750 does not
+// cover.
+const (
+	CodeInvalidRequest    = "invalid_request"
+	CodeInvalidToken      = "invalid_token"
+	CodeInsufficientScope = "insufficient_scope"
+	// CodeUnauthorized is the body's code when no credentials were sent: the challenge
+	// then has no error attribute (RFC 6750 §3.1).
+	CodeUnauthorized = "unauthorized"
+	CodeNotFound     = "not_found"
+	CodeUnavailable  = "temporarily_unavailable"
+)
+
+// ValidRealm reports whether realm can be written as a quoted-string without escaping:
+// printable ASCII without '"' or '\'.
+func ValidRealm(realm string) bool {
+	for i := 0; i < len(realm); i++ {
+		if c := realm[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteError writes the error responses of authkit's middleware and guards:
+//
+//   - 400, 401 and 403 carry "WWW-Authenticate: Bearer realm=…" and, unless code is
+//     CodeUnauthorized (no credentials sent), error="<code>" (RFC 6750 §3);
+//   - every error is "Cache-Control: no-store" with the JSON body
+//     {"error":"<code>","detail":"<detail>"}.
+//
+// code and detail are fixed strings chosen by authkit or the caller; never pass a token,
+// a claim value or an internal error text. A realm that ValidRealm refuses is replaced by
+// DefaultRealm.
+func WriteError(w http.ResponseWriter, realm string, status int, code, detail string) {
+	h := w.Header()
+	if status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden {
+		if realm == "" || !ValidRealm(realm) {
+			realm = DefaultRealm
+		}
+		challenge := `Bearer realm="` + realm + `"`
+		if code != CodeUnauthorized && code != "" {
+			challenge += `, error="` + code + `"`
+		}
+		h.Set("WWW-Authenticate", challenge)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	body := `{"error":` + strconv.Quote(code) + `,"detail":` + strconv.Quote(detail) + "}\n"
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = strings.NewReader(body).WriteTo(w)
+}
