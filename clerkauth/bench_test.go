@@ -1,11 +1,15 @@
 package clerkauth_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,7 +81,12 @@ func BenchmarkVerify(b *testing.B) {
 // machine load; the interleaved sub-benchmark reports subject's time over baseline's as
 // "x-floor".
 func runRatio(b *testing.B, baseline, subject func()) {
-	b.Run("floor", func(b *testing.B) {
+	runRatioNamed(b, "floor", baseline, subject)
+}
+
+// runRatioNamed is runRatio with another name for the baseline ("x-<name>").
+func runRatioNamed(b *testing.B, name string, baseline, subject func()) {
+	b.Run(name, func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			baseline()
@@ -99,8 +108,117 @@ func runRatio(b *testing.B, baseline, subject func()) {
 			subj += time.Since(t1)
 			base += t1.Sub(t0)
 		}
-		b.ReportMetric(float64(subj)/float64(base), "x-floor")
-		b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "floor-ns/op")
+		b.ReportMetric(float64(subj)/float64(base), "x-"+name)
+		b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), name+"-ns/op")
 		b.ReportMetric(float64(subj.Nanoseconds())/float64(b.N), "subject-ns/op")
 	})
+}
+
+// BenchmarkMiddleware compares the floor with the whole middleware serving an httptest
+// request with the token in its Authorization header (extraction, verification, context,
+// a trivial handler). The "x-floor" metric is the middleware's time over the floor's.
+func BenchmarkMiddleware(b *testing.B) {
+	f := newBenchFixture(b)
+	i := strings.LastIndexByte(f.token, '.')
+	input := f.token[:i]
+	sig, err := base64.RawURLEncoding.DecodeString(f.token[i+1:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := &f.iss.SigningKey().Private.PublicKey
+	floor := func() {
+		h := sha256.Sum256([]byte(input))
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := f.v.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := clerkauth.SessionFromContext(r.Context()); !ok {
+			b.Fatal("no session")
+		}
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	w := &discardWriter{h: http.Header{}}
+	serve := func() {
+		h.ServeHTTP(w, req)
+		if w.code != 0 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+	runRatio(b, floor, serve)
+}
+
+// discardWriter is a ResponseWriter that keeps only the status.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+// BenchmarkMiddlewareWithUsers compares the middleware without a store (the baseline) with
+// the middleware with a UserStore whose cache knows the user: "x-no-store" is the cost of
+// the store on the hot path.
+func BenchmarkMiddlewareWithUsers(b *testing.B) {
+	f := newBenchFixture(b)
+	keys, err := jwks.ParseJSON(f.iss.JWKS())
+	if err != nil {
+		b.Fatal(err)
+	}
+	withUsers, err := clerkauth.NewVerifier(clerkauth.Config{
+		Keys: keys, Issuer: f.iss.Issuer(), AuthorizedParties: []string{"https://app.example.com"},
+		Now: func() time.Time { return f.now }, Users: newBenchUsers(),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	plain, users := f.v.Middleware()(ok), withUsers.Middleware()(ok)
+	req := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	w := &discardWriter{h: http.Header{}}
+	users.ServeHTTP(w, req) // provisions the user: the cache is warm from here on
+	if w.code != 0 {
+		b.Fatalf("status %d", w.code)
+	}
+	runRatioNamed(b, "no-store",
+		func() { plain.ServeHTTP(w, req) },
+		func() {
+			users.ServeHTTP(w, req)
+			if w.code != 0 {
+				b.Fatalf("status %d", w.code)
+			}
+		})
+}
+
+// benchUsers is a map-backed UserStore; after the first request the cache answers.
+type benchUsers struct {
+	mu sync.Mutex
+	m  map[string]clerkauth.User
+}
+
+func newBenchUsers() *benchUsers { return &benchUsers{m: map[string]clerkauth.User{}} }
+
+func (s *benchUsers) GetUser(_ context.Context, id string) (*clerkauth.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.m[id]
+	if !ok {
+		return nil, clerkauth.ErrNotFound
+	}
+	return &u, nil
+}
+
+func (s *benchUsers) UpsertUser(_ context.Context, u *clerkauth.User) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[u.ID] = *u
+	return true, nil
+}
+
+func (s *benchUsers) DeactivateUser(context.Context, string, time.Time) (bool, error) {
+	return false, nil
 }

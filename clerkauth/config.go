@@ -72,6 +72,20 @@ type Config struct {
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Users, when set, keeps a local user for every session: the middleware creates it on
+	// the user's first request (from sub, and the email, first_name and last_name custom
+	// claims when the session token carries them), refuses a user deactivated by webhook
+	// (403, ErrUserDeactivated) and puts the user in the context (UserFromContext). Known
+	// users are answered from memory: give a *UserCache (and the same one to the webhook
+	// sync) to choose its settings; any other store is wrapped in a UserCache with the
+	// defaults.
+	Users UserStore
+
+	// Revocations, when set, refuses tokens of sessions Clerk revoked or ended (401,
+	// ErrSessionRevoked), as the webhook sync records them. It is asked on every request
+	// (a Redis round trip with redisstore): revocation takes effect at once.
+	Revocations RevocationStore
 }
 
 // settings is a validated Config.
@@ -87,6 +101,8 @@ type settings struct {
 	maxBytes   int
 	now        func() time.Time
 	algorithms []string
+	users      *UserCache
+	revoked    RevocationStore
 }
 
 func (c Config) validate() (*settings, error) {
@@ -175,6 +191,17 @@ func (c Config) validate() (*settings, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if c.Users != nil {
+		uc, ok := c.Users.(*UserCache)
+		if !ok {
+			var err error
+			if uc, err = NewUserCache(c.Users, UserCacheConfig{Now: c.Now}); err != nil {
+				return nil, err
+			}
+		}
+		s.users = uc
+	}
+	s.revoked = c.Revocations
 	return s, nil
 }
 

@@ -81,4 +81,5 @@ func Reason(err error) string {
 }
 
 // extraReasons are the classes of the middleware Reason names too.
-var extraReasons = []error{ErrMultipleCredentials, ErrMalformedAuthorization, ErrUnsupportedScheme}
+var extraReasons = []error{ErrMultipleCredentials, ErrMalformedAuthorization, ErrUnsupportedScheme,
+	ErrSessionRevoked, ErrUserDeactivated, ErrStoreUnavailable}

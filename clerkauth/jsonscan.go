@@ -109,6 +109,10 @@ func (s *scanner) rawString() (raw string, escaped bool, err error) {
 	start := s.pos
 	for s.pos < len(s.data) {
 		c := s.data[s.pos]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			s.pos++ // the common case: printable ASCII
+			continue
+		}
 		switch {
 		case c == '"':
 			raw = s.data[start:s.pos]

@@ -51,11 +51,19 @@ func WithErrorHandler(h ErrorHandler) MiddlewareOption { return func(m *middlewa
 func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPreflight = true } }
 
 // Middleware authenticates requests with v. A verified session goes into the request
-// context (SessionFromContext, and orgctx for its organization). By default the session
-// is required: a missing token is 401 with a bare Bearer challenge; a malformed
-// Authorization header or several credentials 400 invalid_request; any token that fails
-// verification 401 error="invalid_token" (a token over the size limit 400); keys that cannot be loaded 503 with
-// Retry-After. Bodies are small JSON that never carries the token or the reason.
+// context (SessionFromContext, and orgctx for its organization; UserFromContext when the
+// verifier has a UserStore). By default the session is required. Answers:
+//
+//   - no token (or a non-Bearer scheme): 401 with a bare Bearer challenge;
+//   - a malformed Authorization header, several credentials, a token over the size
+//     limit: 400 error="invalid_request";
+//   - a token that fails verification, or of a revoked session: 401
+//     error="invalid_token";
+//   - a user deactivated by webhook: 403 "access_denied";
+//   - keys or stores that cannot answer: 503 with Retry-After.
+//
+// Bodies are small JSON that never carries the token or the reason; the reason reaches
+// the audit record (Reason) and the error handler.
 func (v *Verifier) Middleware(opts ...MiddlewareOption) func(http.Handler) http.Handler {
 	m := &middleware{v: v, realm: orgctx.DefaultRealm, cookie: DefaultCookieName}
 	for _, o := range opts {
@@ -87,10 +95,14 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 		token, err := m.extract(r)
 		if err == nil {
 			var s *Session
-			s, err = m.v.Verify(ctx, token)
+			var u *User
+			s, u, err = m.v.Authenticate(ctx, token)
 			if err == nil {
 				annotateSuccess(ctx, s)
 				ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
+				if u != nil {
+					ctx = withUser(ctx, u)
+				}
 				next.ServeHTTP(w, r.WithContext(ctx))
 				return
 			}
@@ -114,9 +126,11 @@ func DefaultErrorHandler(realm string) ErrorHandler {
 			orgctx.WriteError(w, realm, http.StatusUnauthorized, orgctx.CodeUnauthorized, "authentication required")
 		case errors.Is(err, ErrMultipleCredentials), errors.Is(err, ErrMalformedAuthorization), errors.Is(err, ErrTokenTooLarge):
 			orgctx.WriteError(w, realm, http.StatusBadRequest, orgctx.CodeInvalidRequest, "malformed credentials")
-		case errors.Is(err, ErrKeysUnavailable):
+		case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable):
 			w.Header().Set("Retry-After", "5")
 			orgctx.WriteError(w, realm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "authentication temporarily unavailable")
+		case errors.Is(err, ErrUserDeactivated):
+			orgctx.WriteError(w, realm, http.StatusForbidden, orgctx.CodeAccessDenied, "account deactivated")
 		default:
 			orgctx.WriteError(w, realm, http.StatusUnauthorized, orgctx.CodeInvalidToken, "invalid or expired session token")
 		}

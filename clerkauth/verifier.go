@@ -127,6 +127,43 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	return newSession(&c, payload, h.kid), nil
 }
 
+// Users returns the cache of Config.Users the verifier reads through (nil without
+// Users): give it to the webhook sync so that its writes reach this cache.
+func (v *Verifier) Users() *UserCache { return v.s.users }
+
+// Authenticate verifies token and applies the checks of the configured stores: a
+// revoked session fails with ErrSessionRevoked, a deactivated user with
+// ErrUserDeactivated, a failing store (with nothing cached to answer) with
+// ErrStoreUnavailable. The user is nil when no UserStore is configured.
+func (v *Verifier) Authenticate(ctx context.Context, token string) (*Session, *User, error) {
+	s, err := v.Verify(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := v.checkStores(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, u, nil
+}
+
+// checkStores applies the revocation and user checks to a verified session.
+func (v *Verifier) checkStores(ctx context.Context, s *Session) (*User, error) {
+	if v.s.revoked != nil {
+		revoked, err := v.s.revoked.Revoked(ctx, s.SessionID)
+		if err != nil {
+			return nil, fmt.Errorf("%w: revocations: %w", ErrStoreUnavailable, err)
+		}
+		if revoked {
+			return nil, ErrSessionRevoked
+		}
+	}
+	if v.s.users == nil {
+		return nil, nil
+	}
+	return v.s.users.resolveUser(ctx, s)
+}
+
 // key asks the key source, mapping its errors onto this package's classes.
 func (v *Verifier) key(ctx context.Context, tok *jwt.Token) (any, error) {
 	var key any

@@ -20,6 +20,9 @@ const (
 	CodeUnauthorized = "unauthorized"
 	CodeNotFound     = "not_found"
 	CodeUnavailable  = "temporarily_unavailable"
+	// CodeAccessDenied: the credentials are valid but the account may not be used (a
+	// deactivated user). Not an RFC 6750 code: no challenge is sent with it.
+	CodeAccessDenied = "access_denied"
 )
 
 // ValidRealm reports whether realm can be written as a quoted-string without escaping:
@@ -35,8 +38,10 @@ func ValidRealm(realm string) bool {
 
 // WriteError writes the error responses of authkit's middleware and guards:
 //
-//   - 400, 401 and 403 carry "WWW-Authenticate: Bearer realm=…" and, unless code is
-//     CodeUnauthorized (no credentials sent), error="<code>" (RFC 6750 §3);
+//   - 400, 401 and 403 with an RFC 6750 code (CodeInvalidRequest, CodeInvalidToken,
+//     CodeInsufficientScope) carry "WWW-Authenticate: Bearer realm=…, error=…"; with
+//     CodeUnauthorized (no credentials sent) the bare challenge, without error (RFC 6750
+//     §3.1); other codes no challenge;
 //   - every error is "Cache-Control: no-store" with the JSON body
 //     {"error":"<code>","detail":"<detail>"}.
 //
@@ -49,11 +54,12 @@ func WriteError(w http.ResponseWriter, realm string, status int, code, detail st
 		if realm == "" || !ValidRealm(realm) {
 			realm = DefaultRealm
 		}
-		challenge := `Bearer realm="` + realm + `"`
-		if code != CodeUnauthorized && code != "" {
-			challenge += `, error="` + code + `"`
+		switch code {
+		case CodeUnauthorized:
+			h.Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
+		case CodeInvalidRequest, CodeInvalidToken, CodeInsufficientScope:
+			h.Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="`+code+`"`)
 		}
-		h.Set("WWW-Authenticate", challenge)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

@@ -1,0 +1,225 @@
+package clerkauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Errors of the checks a configured store adds to verification.
+var (
+	// ErrUserDeactivated: the user was deactivated (a user.deleted webhook), even though
+	// the token is still valid. The middleware answers 403.
+	ErrUserDeactivated = errors.New("clerkauth: user deactivated")
+	// ErrSessionRevoked: Clerk ended or revoked the session (a session.revoked, ended or
+	// removed webhook), even though the token is still valid. The middleware answers 401.
+	ErrSessionRevoked = errors.New("clerkauth: session revoked")
+	// ErrStoreUnavailable: the user or revocation store failed and nothing cached could
+	// answer instead. The middleware answers 503.
+	ErrStoreUnavailable = errors.New("clerkauth: store unavailable")
+)
+
+// storeTimeout bounds one read of the user store made for waiting requests.
+const storeTimeout = 10 * time.Second
+
+// Defaults of UserCacheConfig.
+const (
+	DefaultUserCacheTTL      = 5 * time.Minute
+	DefaultUserCacheMaxStale = 24 * time.Hour
+	DefaultUserCacheEntries  = 10_000
+)
+
+// UserCacheConfig configures NewUserCache. Zero fields take the defaults.
+type UserCacheConfig struct {
+	// TTL is how long a user read from the store is used without asking the store again
+	// (default 5 min). Writes through the cache (the webhook sync) replace the entry at
+	// once, so the TTL only bounds what other processes change.
+	TTL time.Duration
+	// MaxStale is how long past its TTL an entry still answers while the store is failing
+	// (default 24 h): a known user keeps working through a database outage.
+	MaxStale time.Duration
+	// MaxEntries bounds the cache (default 10,000 users).
+	MaxEntries int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// UserCache is a UserStore in front of another: reads of known users are answered from
+// memory, so an authenticated request touches no database; writes go to the store and
+// then replace the cached entry. Give the same UserCache to the verifier (Config.Users)
+// and to the webhook sync, so that a user.deleted webhook handled by this process takes
+// effect at once. It is safe for concurrent use.
+type UserCache struct {
+	store    UserStore
+	entries  *otter.Cache[string, cachedUser]
+	ttl      time.Duration
+	maxStale time.Duration
+	now      func() time.Time
+	group    singleflight.Group
+}
+
+var _ UserStore = (*UserCache)(nil)
+
+// cachedUser is an immutable snapshot of a user and when it was read.
+type cachedUser struct {
+	u  *User
+	at time.Time
+}
+
+// NewUserCache puts a cache in front of store.
+func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrConfig)
+	}
+	if cfg.TTL < 0 || cfg.MaxStale < 0 || cfg.MaxEntries < 0 {
+		return nil, fmt.Errorf("%w: negative UserCacheConfig value", ErrConfig)
+	}
+	c := &UserCache{store: store, ttl: cfg.TTL, maxStale: cfg.MaxStale, now: cfg.Now}
+	if c.ttl == 0 {
+		c.ttl = DefaultUserCacheTTL
+	}
+	if c.maxStale == 0 {
+		c.maxStale = DefaultUserCacheMaxStale
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	size := cfg.MaxEntries
+	if size == 0 {
+		size = DefaultUserCacheEntries
+	}
+	var err error
+	c.entries, err = otter.New(&otter.Options[string, cachedUser]{MaximumSize: size})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return c, nil
+}
+
+// Store returns the store behind the cache.
+func (c *UserCache) Store() UserStore { return c.store }
+
+// Forget drops a user from the cache (the next read asks the store).
+func (c *UserCache) Forget(id string) { c.entries.Invalidate(id) }
+
+// lookup returns the shared, read-only snapshot of a user: from the cache while fresh,
+// else from the store (one read per user however many requests ask at once), else, when
+// the store fails, from a stale entry younger than MaxStale.
+func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
+	now := c.now()
+	e, ok := c.entries.GetIfPresent(id)
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.u, nil
+	}
+	// One read per user however many requests ask at once; the read is not tied to the
+	// first asker's context (its client may go away), and each asker stops waiting when
+	// its own context ends.
+	ch := c.group.DoChan(id, func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		u, err := c.store.GetUser(rctx, id)
+		if err != nil {
+			return nil, err
+		}
+		snap := cloneUser(u)
+		c.entries.Set(id, cachedUser{u: snap, at: c.now()})
+		return snap, nil
+	})
+	var err error
+	select {
+	case res := <-ch:
+		if res.Err == nil {
+			return res.Val.(*User), nil
+		}
+		err = res.Err
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if ok && !errors.Is(err, ErrNotFound) && now.Sub(e.at) < c.ttl+c.maxStale {
+		return e.u, nil // the store is failing: a known user keeps working
+	}
+	return nil, err
+}
+
+// GetUser implements UserStore, through the cache; the result is the caller's to keep.
+func (c *UserCache) GetUser(ctx context.Context, id string) (*User, error) {
+	u, err := c.lookup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return cloneUser(u), nil
+}
+
+// UpsertUser implements UserStore: it writes to the store, then drops the cached entry
+// so the next read sees what the store decided.
+func (c *UserCache) UpsertUser(ctx context.Context, u *User) (bool, error) {
+	applied, err := c.store.UpsertUser(ctx, u)
+	if err == nil {
+		c.entries.Invalidate(u.ID)
+	}
+	return applied, err
+}
+
+// DeactivateUser implements UserStore: it writes to the store, then drops the cached
+// entry, so the user's next request is refused.
+func (c *UserCache) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
+	applied, err := c.store.DeactivateUser(ctx, id, at)
+	if err == nil {
+		c.entries.Invalidate(id)
+	}
+	return applied, err
+}
+
+func cloneUser(u *User) *User {
+	c := *u
+	c.PublicMetadata = slices.Clone(u.PublicMetadata)
+	return &c
+}
+
+// profileClaims are the custom session claims a new user is provisioned from, when the
+// instance's session token template adds them.
+type profileClaims struct {
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+}
+
+// resolveUser returns the local user of a verified session, creating it on its first
+// request, and refuses deactivated users.
+func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) {
+	u, err := c.lookup(ctx, s.UserID)
+	if errors.Is(err, ErrNotFound) {
+		p, _ := Claims[profileClaims](s) // optional claims: absent or mistyped ones stay empty
+		nu := &User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
+		// No UpdatedAt: any webhook about this user is newer than what the token says.
+		if _, err = c.UpsertUser(ctx, nu); err == nil {
+			u, err = c.lookup(ctx, s.UserID)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: users: %w", ErrStoreUnavailable, err)
+	}
+	if !u.Active() {
+		return nil, ErrUserDeactivated
+	}
+	return u, nil
+}
+
+type userKey struct{}
+
+// UserFromContext returns the local user of the request's session, when the verifier has
+// a UserStore. The User is shared: treat it as read-only.
+func UserFromContext(ctx context.Context) (*User, bool) {
+	u, ok := ctx.Value(userKey{}).(*User)
+	return u, ok && u != nil
+}
+
+// withUser returns ctx carrying u.
+func withUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
