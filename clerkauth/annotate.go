@@ -11,3 +11,6 @@ func annotateAnonymous(ctx context.Context) {}
 
 // annotateFailure records why authentication failed: Reason(err), never the token.
 func annotateFailure(ctx context.Context, err error) {}
+
+// annotatePrincipal records a machine principal.
+func annotatePrincipal(ctx context.Context, p *Principal) {}

@@ -82,4 +82,5 @@ func Reason(err error) string {
 
 // extraReasons are the classes of the middleware Reason names too.
 var extraReasons = []error{ErrMultipleCredentials, ErrMalformedAuthorization, ErrUnsupportedScheme,
-	ErrSessionRevoked, ErrUserDeactivated, ErrStoreUnavailable}
+	ErrSessionRevoked, ErrUserDeactivated, ErrStoreUnavailable, ErrKindNotAccepted, ErrMachineTokenInvalid,
+	ErrMachineTokenRevoked, ErrMachineTokenExpired, ErrBackendAPI, ErrScope}

@@ -88,15 +88,3 @@ func CookieToken(name string) Extractor {
 		return token, nil
 	}
 }
-
-// headerThenCookie is the default extraction: the Authorization header when present
-// (then the cookie is not looked at: the header wins), else the session cookie.
-func headerThenCookie(cookie Extractor) Extractor {
-	return func(r *http.Request) (string, error) {
-		token, err := BearerToken(r)
-		if !errors.Is(err, ErrTokenMissing) || cookie == nil {
-			return token, err
-		}
-		return cookie(r)
-	}
-}

@@ -2,7 +2,9 @@ package clerkauth
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/unioneyes/authkit/orgctx"
 )
@@ -18,10 +20,12 @@ type middleware struct {
 	v             *Verifier
 	optional      bool
 	realm         string
-	extract       Extractor
-	cookie        string
+	extract       Extractor // a custom extractor, or nil for header then cookie
+	cookie        Extractor // the session cookie, or nil
+	cookieName    string
 	onError       ErrorHandler
 	skipPreflight bool
+	accept        []TokenKind
 }
 
 // Optional lets requests without any token through, anonymous (no Session in the
@@ -36,10 +40,21 @@ func WithRealm(realm string) MiddlewareOption { return func(m *middleware) { m.r
 
 // WithCookie sets the name of the session cookie read when there is no Authorization
 // header (default "__session"); "" reads no cookie.
-func WithCookie(name string) MiddlewareOption { return func(m *middleware) { m.cookie = name } }
+func WithCookie(name string) MiddlewareOption { return func(m *middleware) { m.cookieName = name } }
 
-// WithExtractor replaces the default extraction (Authorization header, then cookie).
+// WithExtractor replaces the default extraction (Authorization header, then cookie). A
+// token found by a custom extractor is only ever accepted as a session token, never as a
+// machine credential.
 func WithExtractor(e Extractor) MiddlewareOption { return func(m *middleware) { m.extract = e } }
+
+// Accept sets the kinds of credential the route takes (default: KindSession only), e.g.
+// Accept(KindSession, KindAPIKey) for an endpoint both users and integrations call.
+// Machine credentials are verified by Config.Machine, and only ever taken from the
+// Authorization header: one in the session cookie is refused.
+func Accept(kinds ...TokenKind) MiddlewareOption {
+	kinds = append([]TokenKind(nil), kinds...)
+	return func(m *middleware) { m.accept = kinds }
+}
 
 // WithErrorHandler replaces the default answers (DefaultErrorHandler with the realm).
 func WithErrorHandler(h ErrorHandler) MiddlewareOption { return func(m *middleware) { m.onError = h } }
@@ -65,18 +80,14 @@ func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPrefl
 // Bodies are small JSON that never carries the token or the reason; the reason reaches
 // the audit record (Reason) and the error handler.
 func (v *Verifier) Middleware(opts ...MiddlewareOption) func(http.Handler) http.Handler {
-	m := &middleware{v: v, realm: orgctx.DefaultRealm, cookie: DefaultCookieName}
+	m := &middleware{v: v, realm: orgctx.DefaultRealm, cookieName: DefaultCookieName, accept: []TokenKind{KindSession}}
 	for _, o := range opts {
 		if o != nil {
 			o(m)
 		}
 	}
-	if m.extract == nil {
-		var cookie Extractor
-		if m.cookie != "" {
-			cookie = CookieToken(m.cookie)
-		}
-		m.extract = headerThenCookie(cookie)
+	if m.cookieName != "" {
+		m.cookie = CookieToken(m.cookieName)
 	}
 	if m.onError == nil {
 		m.onError = DefaultErrorHandler(m.realm)
@@ -92,19 +103,31 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		token, err := m.extract(r)
+		token, fromHeader, err := m.token(r)
 		if err == nil {
-			var s *Session
-			var u *User
-			s, u, err = m.v.Authenticate(ctx, token)
-			if err == nil {
-				annotateSuccess(ctx, s)
-				ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
-				if u != nil {
-					ctx = withUser(ctx, u)
+			// A token of no known form is a (malformed) session token unless the route
+			// takes service-account keys: Verify then says what is wrong with it.
+			if kind := tokenKindOf(token); kind != KindSession && (kind != KindServiceAccount || m.accepts(kind)) {
+				var p *Principal
+				if p, err = m.machine(r, token, kind, fromHeader); err == nil {
+					annotatePrincipal(ctx, p)
+					next.ServeHTTP(w, r.WithContext(withPrincipal(ctx, p)))
+					return
 				}
-				next.ServeHTTP(w, r.WithContext(ctx))
-				return
+			} else if !m.accepts(KindSession) {
+				err = ErrKindNotAccepted
+			} else {
+				var s *Session
+				var u *User
+				if s, u, err = m.v.Authenticate(ctx, token); err == nil {
+					annotateSuccess(ctx, s)
+					ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
+					if u != nil {
+						ctx = withUser(ctx, u)
+					}
+					next.ServeHTTP(w, r.WithContext(ctx))
+					return
+				}
 			}
 		}
 		if m.optional && errors.Is(err, ErrTokenMissing) {
@@ -117,6 +140,40 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 	})
 }
 
+// token extracts the credential, reporting whether it came from the Authorization header.
+func (m *middleware) token(r *http.Request) (token string, fromHeader bool, err error) {
+	if m.extract != nil {
+		token, err = m.extract(r)
+		return token, false, err
+	}
+	token, err = BearerToken(r)
+	if errors.Is(err, ErrTokenMissing) && m.cookie != nil {
+		token, err = m.cookie(r)
+		return token, false, err
+	}
+	return token, err == nil, err
+}
+
+func (m *middleware) accepts(kind TokenKind) bool { return slices.Contains(m.accept, kind) }
+
+// machine verifies a machine credential of a kind the route accepts.
+func (m *middleware) machine(r *http.Request, token string, kind TokenKind, fromHeader bool) (*Principal, error) {
+	if !fromHeader {
+		return nil, fmt.Errorf("%w: a machine credential outside the Authorization header", ErrKindNotAccepted)
+	}
+	if !m.accepts(kind) || m.v.s.machine == nil {
+		return nil, fmt.Errorf("%w: %s", ErrKindNotAccepted, kind)
+	}
+	p, err := m.v.s.machine.VerifyMachineToken(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || !m.accepts(p.Kind) {
+		return nil, fmt.Errorf("%w: the verifier returned another kind", ErrKindNotAccepted)
+	}
+	return p, nil
+}
+
 // DefaultErrorHandler answers refused requests as Middleware documents, with realm in the
 // challenges.
 func DefaultErrorHandler(realm string) ErrorHandler {
@@ -126,7 +183,7 @@ func DefaultErrorHandler(realm string) ErrorHandler {
 			orgctx.WriteError(w, realm, http.StatusUnauthorized, orgctx.CodeUnauthorized, "authentication required")
 		case errors.Is(err, ErrMultipleCredentials), errors.Is(err, ErrMalformedAuthorization), errors.Is(err, ErrTokenTooLarge):
 			orgctx.WriteError(w, realm, http.StatusBadRequest, orgctx.CodeInvalidRequest, "malformed credentials")
-		case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable):
+		case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrBackendAPI):
 			w.Header().Set("Retry-After", "5")
 			orgctx.WriteError(w, realm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "authentication temporarily unavailable")
 		case errors.Is(err, ErrUserDeactivated):

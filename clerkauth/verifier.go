@@ -50,6 +50,17 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cacheKey TokenCacheKey
+	if s.cache != nil {
+		cacheKey = s.keyer.key(token)
+		if cached, ok := s.cache.Get(cacheKey); ok {
+			// Only time can change the verdict on a token already verified in full.
+			if !s.now().Before(cached.ExpiresAt.Add(s.leeway)) {
+				return nil, fmt.Errorf("%w: %w", ErrTokenExpired, jwt.ErrTokenExpired)
+			}
+			return cached, nil
+		}
+	}
 
 	var hbuf [256]byte
 	hraw, err := decodeSegment(hbuf[:], h64)
@@ -124,7 +135,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	if err := v.checkClaims(&c); err != nil {
 		return nil, err
 	}
-	return newSession(&c, payload, h.kid), nil
+	session := newSession(&c, payload, h.kid)
+	if s.cache != nil {
+		s.cache.Set(cacheKey, session, session.ExpiresAt.Add(s.leeway))
+	}
+	return session, nil
 }
 
 // Users returns the cache of Config.Users the verifier reads through (nil without
