@@ -44,7 +44,7 @@ var (
 	ErrAuthorizedParty = errors.New("clerkauth: authorized party not accepted")
 	// ErrTokenType: not a session token: a JWT-template or machine token (cat header), a
 	// typ other than JWT, a machine subject, an unknown claims version.
-	ErrTokenType = errors.New("clerkauth: not a session token")
+	ErrTokenType = errors.New("clerkauth: token of another type")
 	// ErrSessionPending: sts is "pending" and Config.AllowPending is false.
 	ErrSessionPending = errors.New("clerkauth: session pending")
 	// ErrSessionStatus: sts is a status other than active or pending.

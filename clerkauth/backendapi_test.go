@@ -1,0 +1,773 @@
+package clerkauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const bapiTestSecret = "sk_test_Sup3rS3cretK3yV4lue"
+
+// bapiClock is a settable clock.
+type bapiClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newBAPIClock() *bapiClock { return &bapiClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *bapiClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *bapiClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// bapiAnswer is what the fake answers for one token.
+type bapiAnswer struct {
+	status int
+	body   string
+	header http.Header
+}
+
+// bapiFake is a fake of the three verify endpoints. It checks every request (method,
+// path, headers, JSON body) and answers from a table keyed by token; unknown tokens get
+// Clerk's 404.
+type bapiFake struct {
+	t       testing.TB
+	srv     *httptest.Server
+	hits    atomic.Int64
+	mu      sync.Mutex
+	answers map[string]bapiAnswer
+	// fallback, when set, answers tokens missing from answers.
+	fallback func(kind, token string) bapiAnswer
+	// arrived, when set, receives a value per request before it is answered; release,
+	// when set, is waited for (or the request's end).
+	arrived chan struct{}
+	release chan struct{}
+}
+
+var bapiPaths = map[string]struct{ kind, field string }{
+	"/v1/api_keys/verify":                         {"api_key", "secret"},
+	"/v1/m2m_tokens/verify":                       {"m2m", "token"},
+	"/v1/oauth_applications/access_tokens/verify": {"oauth", "access_token"},
+}
+
+func newBAPIFake(t testing.TB) *bapiFake {
+	f := &bapiFake{t: t, answers: map[string]bapiAnswer{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *bapiFake) URL() string { return f.srv.URL + "/v1" }
+
+func (f *bapiFake) set(token string, a bapiAnswer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.answers[token] = a
+}
+
+func (f *bapiFake) serve(w http.ResponseWriter, r *http.Request) {
+	f.hits.Add(1)
+	ep, ok := bapiPaths[r.URL.Path]
+	if r.Method != http.MethodPost || !ok {
+		f.t.Errorf("fake Backend API: unexpected %s %s", r.Method, r.URL.Path)
+		http.Error(w, "no", http.StatusMethodNotAllowed)
+		return
+	}
+	for h, want := range map[string]string{
+		"Authorization": "Bearer " + bapiTestSecret,
+		"Content-Type":  "application/json",
+		"Accept":        "application/json",
+		"User-Agent":    "authkit",
+	} {
+		if got := r.Header.Get(h); got != want {
+			f.t.Errorf("fake Backend API: %s = %q, want %q", h, got, want)
+		}
+	}
+	var body map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body) != 1 || body[ep.field] == "" {
+		f.t.Errorf("fake Backend API: %s: body %v (%v), want one member %q", r.URL.Path, body, err, ep.field)
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	token := body[ep.field]
+	if f.arrived != nil {
+		f.arrived <- struct{}{}
+	}
+	if f.release != nil {
+		select {
+		case <-f.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	f.mu.Lock()
+	a, ok := f.answers[token]
+	fallback := f.fallback
+	f.mu.Unlock()
+	if !ok && fallback != nil {
+		a, ok = fallback(ep.kind, token), true
+	}
+	if !ok {
+		a = bapiAnswer{status: http.StatusNotFound, body: `{"errors":[{"message":"not found","code":"resource_not_found"}]}`}
+	}
+	for k, v := range a.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(cmpOrInt(a.status, http.StatusOK))
+	_, _ = io.WriteString(w, a.body)
+}
+
+func cmpOrInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// bapiLog is a concurrency-safe log buffer.
+type bapiLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *bapiLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *bapiLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *bapiLog) count(level string) int {
+	return strings.Count(l.String(), "level="+level)
+}
+
+type bapiEnv struct {
+	fake  *bapiFake
+	clock *bapiClock
+	log   *bapiLog
+	b     *BackendAPI
+}
+
+func newBAPIEnv(t testing.TB, mod func(*BackendAPIConfig)) *bapiEnv {
+	e := &bapiEnv{fake: newBAPIFake(t), clock: newBAPIClock(), log: &bapiLog{}}
+	cfg := BackendAPIConfig{
+		SecretKey: bapiTestSecret,
+		URL:       e.fake.URL(),
+		Now:       e.clock.Now,
+		Logger:    slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	var err error
+	e.b, err = NewBackendAPI(cfg)
+	require.NoError(t, err)
+	return e
+}
+
+func (e *bapiEnv) ms(d time.Duration) int64 { return e.clock.Now().Add(d).UnixMilli() }
+
+const (
+	bapiAK  = "ak_2b8c0e0f5d6a4b1c9e7f3a2d1c0b9a8f7e6d"
+	bapiMT  = "mt_9Zq1ZK3d8Wm2x-7Yb_4Lp0Q"
+	bapiOAT = "oat_Xc8d7E6f5G4h3J2k1L0m9N8b"
+)
+
+func TestBackendAPIAcceptsEachKind(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	exp := e.ms(time.Hour)
+	e.fake.set(bapiAK, bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_0123456789abcdef0123456789abcdef",
+		"type":"api_key","name":"CI deploys","subject":"org_2abc","scopes":["read:builds","write:builds"],
+		"claims":{"env":"prod"},"revoked":false,"revocation_reason":null,"expired":false,"expiration":%d,
+		"created_by":"user_1","description":null,"last_used_at":null,"created_at":1,"updated_at":2}`, exp)})
+	e.fake.set(bapiMT, bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_abc","subject":"mch_caller",
+		"scopes":["mch_callee"],"claims":null,"revoked":false,"revocation_reason":null,"expired":false,
+		"expiration":null,"last_used_at":null,"created_at":1,"updated_at":2}`})
+	e.fake.set(bapiOAT, bapiAnswer{body: fmt.Sprintf(`{"object":"clerk_idp_oauth_access_token","id":"oat_id_1",
+		"client_id":"client_XYZ","subject":"user_42","scopes":["profile","email"],"revoked":false,
+		"revocation_reason":null,"expired":false,"expiration":%d,"created_at":1,"updated_at":2}`, exp)})
+
+	tests := []struct {
+		token string
+		want  Principal
+	}{
+		{bapiAK, Principal{Kind: KindAPIKey, ID: "ak_0123456789abcdef0123456789abcdef", Subject: "org_2abc",
+			Name: "CI deploys", Scopes: []string{"read:builds", "write:builds"}, Claims: json.RawMessage(`{"env":"prod"}`),
+			ExpiresAt: time.UnixMilli(exp)}},
+		{bapiMT, Principal{Kind: KindM2MToken, ID: "mt_abc", Subject: "mch_caller", Scopes: []string{"mch_callee"}}},
+		{bapiOAT, Principal{Kind: KindOAuthToken, ID: "oat_id_1", Subject: "user_42", Name: "client_XYZ",
+			Scopes: []string{"profile", "email"}, ExpiresAt: time.UnixMilli(exp)}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.want.Kind), func(t *testing.T) {
+			p, err := e.b.VerifyMachineToken(context.Background(), tt.token)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, *p)
+		})
+	}
+	assert.EqualValues(t, 3, e.fake.hits.Load())
+	assert.Empty(t, e.log.String(), "nothing to log for good answers")
+}
+
+func TestBackendAPIRefusals(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	past := e.ms(-time.Second)
+	future := e.ms(time.Hour)
+	tests := []struct {
+		name   string
+		answer bapiAnswer
+		want   error
+	}{
+		{"revoked", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","revoked":true,"revocation_reason":"leaked","expired":false,"expiration":%d}`, future)}, ErrMachineTokenRevoked},
+		{"revoked and expired", bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":"user_1","revoked":true,"expired":true}`}, ErrMachineTokenRevoked},
+		{"expired flag", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expired":true,"expiration":%d}`, future)}, ErrMachineTokenExpired},
+		{"expiration past by our clock", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expired":false,"expiration":%d}`, past)}, ErrMachineTokenExpired},
+		{"expiration exactly now", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expiration":%d}`, e.ms(0))}, ErrMachineTokenExpired},
+		{"inactive", bapiAnswer{body: `{"active":false}`}, ErrMachineTokenInvalid},
+		{"404", bapiAnswer{status: 404, body: `{"errors":[{"code":"resource_not_found"}]}`}, ErrMachineTokenInvalid},
+		{"400", bapiAnswer{status: 400, body: `{"errors":[{"code":"form_param_format_invalid"}]}`}, ErrMachineTokenInvalid},
+		{"422", bapiAnswer{status: 422, body: `{}`}, ErrMachineTokenInvalid},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			token := fmt.Sprintf("ak_refusal%d", i)
+			e.fake.set(token, tt.answer)
+			p, err := e.b.VerifyMachineToken(context.Background(), token)
+			require.ErrorIs(t, err, tt.want)
+			assert.Nil(t, p)
+			assert.NotErrorIs(t, err, ErrBackendAPI)
+			assert.NotContains(t, err.Error(), token)
+		})
+	}
+	assert.Empty(t, e.log.String(), "refusals of a token are not the operator's concern")
+}
+
+func TestBackendAPISecretKeyRefused(t *testing.T) {
+	for _, status := range []int{401, 403} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			e := newBAPIEnv(t, nil)
+			e.fake.fallback = func(string, string) bapiAnswer {
+				return bapiAnswer{status: status, body: `{"errors":[{"message":"secret key ` + bapiTestSecret + ` invalid","code":"authentication_invalid"}]}`}
+			}
+			for range 3 {
+				_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+				require.ErrorIs(t, err, ErrBackendAPI)
+				require.ErrorIs(t, err, ErrBackendAPIUnauthorized)
+				assert.NotContains(t, err.Error(), bapiTestSecret)
+				assert.NotContains(t, err.Error(), bapiAK)
+			}
+			assert.EqualValues(t, 3, e.fake.hits.Load(), "never cached")
+			assert.Equal(t, 1, e.log.count("ERROR"), "logged once a minute at most:\n%s", e.log)
+			assert.Contains(t, e.log.String(), "authentication_invalid")
+
+			e.clock.Advance(time.Minute)
+			_, err := e.b.VerifyMachineToken(context.Background(), bapiMT)
+			require.ErrorIs(t, err, ErrBackendAPIUnauthorized)
+			assert.Equal(t, 2, e.log.count("ERROR"))
+			assert.Contains(t, e.log.String(), "suppressed=2")
+
+			logs := e.log.String()
+			assert.NotContains(t, logs, bapiTestSecret, "the secret key never reaches the log")
+			assert.NotContains(t, logs, bapiAK)
+			assert.NotContains(t, logs, bapiMT)
+		})
+	}
+}
+
+func TestBackendAPIFailuresAreNotCached(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer bapiAnswer
+	}{
+		{"500", bapiAnswer{status: 500, body: `{"errors":[{"code":"internal_clerk_error"}]}`}},
+		{"502 html", bapiAnswer{status: 502, body: `<html>bad gateway</html>`}},
+		{"503", bapiAnswer{status: 503}},
+		{"429", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"3"}}, body: `{"errors":[{"code":"too_many_requests"}]}`}},
+		{"redirect", bapiAnswer{status: 307, header: http.Header{"Location": {"/elsewhere"}}}},
+		{"410", bapiAnswer{status: 410}},
+		{"200 not json", bapiAnswer{body: `<html>`}},
+		{"200 no id", bapiAnswer{body: `{"object":"api_key","subject":"user_1"}`}},
+		{"200 other object", bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1"}`}},
+		{"200 mistyped", bapiAnswer{body: `{"object":"api_key","id":"ak_1","revoked":"no"}`}},
+		{"200 too large", bapiAnswer{body: `{"object":"api_key","id":"ak_1","name":"` + strings.Repeat("x", 70<<10) + `"}`}},
+		{"200 empty", bapiAnswer{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newBAPIEnv(t, nil)
+			e.fake.set(bapiAK, tt.answer)
+			for i := range 2 {
+				p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+				require.ErrorIs(t, err, ErrBackendAPI)
+				assert.NotErrorIs(t, err, ErrBackendAPIUnauthorized)
+				for _, s := range []error{ErrMachineTokenInvalid, ErrMachineTokenExpired, ErrMachineTokenRevoked, ErrTokenType} {
+					assert.NotErrorIs(t, err, s)
+				}
+				assert.Nil(t, p)
+				assert.EqualValues(t, i+1, e.fake.hits.Load(), "a failure is never cached")
+				e.clock.Advance(11 * time.Second) // past the warning's spacing
+			}
+			assert.Equal(t, 2, e.log.count("WARN"), "%s", e.log)
+			assert.NotContains(t, e.log.String(), bapiTestSecret)
+			assert.NotContains(t, e.log.String(), bapiAK)
+		})
+	}
+}
+
+func TestBackendAPIWarningsAreSpaced(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.fallback = func(string, string) bapiAnswer { return bapiAnswer{status: 500} }
+	for i := range 5 {
+		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_outage%d", i))
+		require.ErrorIs(t, err, ErrBackendAPI)
+	}
+	assert.Equal(t, 1, e.log.count("WARN"))
+	e.clock.Advance(10 * time.Second)
+	_, err := e.b.VerifyMachineToken(context.Background(), "ak_outage")
+	require.ErrorIs(t, err, ErrBackendAPI)
+	assert.Equal(t, 2, e.log.count("WARN"))
+	assert.Contains(t, e.log.String(), "suppressed=4")
+}
+
+func TestBackendAPITimeout(t *testing.T) {
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.HTTPClient = &http.Client{Timeout: 50 * time.Millisecond} })
+	e.fake.release = make(chan struct{}) // never released: the server hangs until the client gives up
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.ErrorIs(t, err, ErrBackendAPI)
+	assert.NotContains(t, err.Error(), bapiAK)
+	assert.Equal(t, 1, e.log.count("WARN"))
+}
+
+func TestBackendAPIUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: url, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	_, err = b.VerifyMachineToken(context.Background(), bapiOAT)
+	require.ErrorIs(t, err, ErrBackendAPI)
+}
+
+func TestBackendAPICachesAcceptance(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set(bapiAK, bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":"user_1","scopes":["a"],"claims":{"k":1}}`})
+	for range 100 {
+		p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+		require.NoError(t, err)
+		require.Equal(t, "ak_1", p.ID)
+	}
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+
+	// Answers are copies: what a caller does to one does not reach the next.
+	p, _ := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	p.Scopes[0] = "admin"
+	p.Claims[2] = 'X'
+	p.Name = "changed"
+	q, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, q.Scopes)
+	assert.JSONEq(t, `{"k":1}`, string(q.Claims))
+	assert.Empty(t, q.Name)
+
+	// MaxCacheTTL (60 s by default) bounds an entry of a token that does not expire.
+	e.clock.Advance(59 * time.Second)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+	e.clock.Advance(time.Second)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, e.fake.hits.Load())
+}
+
+func TestBackendAPICacheEndsAtTokenExpiration(t *testing.T) {
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxCacheTTL = time.Hour })
+	e.fake.set(bapiMT, bapiAnswer{body: fmt.Sprintf(`{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1","expiration":%d}`, e.ms(30*time.Second))})
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiMT)
+	require.NoError(t, err)
+	e.clock.Advance(30*time.Second - time.Millisecond)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+
+	e.clock.Advance(time.Millisecond)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT)
+	require.ErrorIs(t, err, ErrMachineTokenExpired, "the cached acceptance ended with the token")
+	assert.EqualValues(t, 2, e.fake.hits.Load())
+}
+
+func TestBackendAPINegativeCache(t *testing.T) {
+	for _, neg := range []time.Duration{0, 3 * time.Second} {
+		t.Run(fmt.Sprint(neg), func(t *testing.T) {
+			e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.NegativeCacheTTL = neg })
+			ttl := cmpOrDuration(neg, DefaultMachineNegativeCacheTTL)
+			e.fake.set(bapiOAT, bapiAnswer{body: `{"object":"clerk_idp_oauth_access_token","id":"oat_1","subject":"user_1","revoked":true}`})
+			for range 10 {
+				_, err := e.b.VerifyMachineToken(context.Background(), bapiOAT)
+				require.ErrorIs(t, err, ErrMachineTokenRevoked)
+			}
+			assert.EqualValues(t, 1, e.fake.hits.Load())
+			e.clock.Advance(ttl - time.Millisecond)
+			_, err := e.b.VerifyMachineToken(context.Background(), bapiOAT)
+			require.ErrorIs(t, err, ErrMachineTokenRevoked)
+			assert.EqualValues(t, 1, e.fake.hits.Load())
+			e.clock.Advance(time.Millisecond)
+			_, err = e.b.VerifyMachineToken(context.Background(), bapiOAT)
+			require.ErrorIs(t, err, ErrMachineTokenRevoked)
+			assert.EqualValues(t, 2, e.fake.hits.Load())
+		})
+	}
+}
+
+func cmpOrDuration(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func TestBackendAPIConcurrentFirstLookupsShareOneCall(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set(bapiAK, bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":"user_1"}`})
+	e.fake.arrived = make(chan struct{}, 64)
+	e.fake.release = make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Go(func() {
+			p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+			if err == nil && p.ID != "ak_1" {
+				err = fmt.Errorf("id %q", p.ID)
+			}
+			errs <- err
+		})
+	}
+	<-e.fake.arrived
+	close(e.fake.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	// Late callers either joined the flight or found its answer cached (the flight checks
+	// the cache before calling): exactly one call, whatever the scheduling.
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+}
+
+func TestBackendAPIWaiterLeavesWhenItsContextEnds(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set(bapiAK, bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":"user_1"}`})
+	e.fake.arrived = make(chan struct{}, 1)
+	e.fake.release = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.b.VerifyMachineToken(ctx, bapiAK)
+		done <- err
+	}()
+	<-e.fake.arrived
+	cancel()
+	// The server is still holding the call: the waiter returns without its answer.
+	err := <-done
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, ErrBackendAPI)
+
+	// The call itself was not cancelled with the first caller: once Clerk answers, the
+	// answer is cached and serves the next request without another call.
+	close(e.fake.release)
+	p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+	assert.Equal(t, "ak_1", p.ID)
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+}
+
+func TestBackendAPITokenForms(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	tests := []struct {
+		token string
+		want  error
+	}{
+		{"", ErrTokenType},
+		{"sk_live_abc", ErrTokenType},
+		{"svc_abcdef", ErrTokenType},
+		{"AK_abcdef", ErrTokenType},
+		{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln", ErrTokenType},
+		{"ak", ErrTokenType},
+		{"oat", ErrTokenType},
+		{"ak_", ErrMachineTokenInvalid},
+		{"mt_", ErrMachineTokenInvalid},
+		{"oat_", ErrMachineTokenInvalid},
+		{"ak_abc def", ErrMachineTokenInvalid},
+		{"ak_abc\n", ErrMachineTokenInvalid},
+		{"ak_abc\x00", ErrMachineTokenInvalid},
+		{"mt_a.b.c", ErrMachineTokenInvalid},
+		{"oat_abc=", ErrMachineTokenInvalid},
+		{"oat_abc/def+", ErrMachineTokenInvalid},
+		{"ak_é", ErrMachineTokenInvalid},
+		{"ak_\"}", ErrMachineTokenInvalid},
+		{"ak_" + strings.Repeat("a", MaxMachineTokenBytes-2), ErrMachineTokenInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%.20q", tt.token), func(t *testing.T) {
+			p, err := e.b.VerifyMachineToken(context.Background(), tt.token)
+			require.ErrorIs(t, err, tt.want)
+			assert.Nil(t, p)
+			if len(tt.token) > 4 {
+				assert.NotContains(t, err.Error(), tt.token)
+			}
+		})
+	}
+	assert.Zero(t, e.fake.hits.Load(), "nothing is sent for a token of another form or a bad shape")
+
+	// The longest accepted token is sent.
+	_, err := e.b.VerifyMachineToken(context.Background(), "ak_"+strings.Repeat("a", MaxMachineTokenBytes-3))
+	require.ErrorIs(t, err, ErrMachineTokenInvalid) // the fake's 404
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+}
+
+func TestBackendAPICacheHoldsOnlyHashes(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set(bapiAK, bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":"user_1","name":"n"}`})
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT) // a negative entry
+	require.ErrorIs(t, err, ErrMachineTokenInvalid)
+
+	want := map[[sha256.Size]byte]bool{sha256.Sum256([]byte(bapiAK)): true, sha256.Sum256([]byte(bapiMT)): true}
+	n := 0
+	for k, v := range e.b.cache.All() {
+		n++
+		assert.True(t, want[k], "key %x is the SHA-256 of a verified token", k)
+		dump := fmt.Sprintf("%+v %v", v.p, v.err)
+		assert.NotContains(t, dump, bapiAK)
+		assert.NotContains(t, dump, bapiMT)
+	}
+	assert.Equal(t, 2, n)
+}
+
+func TestBackendAPICacheIsBounded(t *testing.T) {
+	const size, tokens = 4, 100
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.CacheSize = size })
+	e.fake.fallback = func(_, token string) bapiAnswer {
+		return bapiAnswer{body: `{"object":"api_key","id":"ak_` + strings.TrimPrefix(token, "ak_") + `","subject":"user_1"}`}
+	}
+	for i := range tokens {
+		p, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_bound%d", i))
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprintf("ak_bound%d", i), p.ID)
+	}
+	require.EqualValues(t, tokens, e.fake.hits.Load())
+	e.b.cache.CleanUp()
+	assert.LessOrEqual(t, e.b.cache.EstimatedSize(), size)
+	for i := range tokens {
+		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_bound%d", i))
+		require.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, e.fake.hits.Load(), int64(2*tokens-size), "evicted tokens are asked again")
+}
+
+func TestBackendAPIDoesNotFollowRedirects(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+	}))
+	defer other.Close()
+	e := newBAPIEnv(t, nil)
+	e.fake.set(bapiAK, bapiAnswer{status: http.StatusPermanentRedirect, header: http.Header{"Location": {other.URL + "/steal"}}})
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.ErrorIs(t, err, ErrBackendAPI)
+	assert.Zero(t, elsewhere.Load(), "the token is never resent elsewhere")
+}
+
+func TestNewBackendAPIConfig(t *testing.T) {
+	bad := []struct {
+		name string
+		cfg  BackendAPIConfig
+	}{
+		{"no secret", BackendAPIConfig{}},
+		{"blank secret", BackendAPIConfig{SecretKey: "  \t"}},
+		{"secret with newline", BackendAPIConfig{SecretKey: bapiTestSecret + "\n"}},
+		{"secret with space", BackendAPIConfig{SecretKey: "sk_test_a b"}},
+		{"secret with control", BackendAPIConfig{SecretKey: "sk_test_a\x01"}},
+		{"secret not ascii", BackendAPIConfig{SecretKey: "sk_test_é"}},
+		{"http remote", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "http://api.clerk.com/v1"}},
+		{"ftp", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "ftp://127.0.0.1/v1"}},
+		{"relative", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "/v1"}},
+		{"no scheme", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "api.clerk.com/v1"}},
+		{"query", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "https://api.clerk.com/v1?x=1"}},
+		{"fragment", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "https://api.clerk.com/v1#x"}},
+		{"user info", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "https://u:p@api.clerk.com/v1"}},
+		{"unparsable", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "https://[::1"}},
+		{"negative size", BackendAPIConfig{SecretKey: bapiTestSecret, CacheSize: -1}},
+		{"negative ttl", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCacheTTL: -time.Second}},
+		{"negative negative ttl", BackendAPIConfig{SecretKey: bapiTestSecret, NegativeCacheTTL: -time.Second}},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := NewBackendAPI(tt.cfg)
+			require.ErrorIs(t, err, ErrConfig)
+			assert.Nil(t, b)
+			if strings.TrimSpace(tt.cfg.SecretKey) != "" {
+				assert.NotContains(t, err.Error(), strings.TrimSpace(tt.cfg.SecretKey))
+			}
+		})
+	}
+
+	t.Run("defaults", func(t *testing.T) {
+		b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret})
+		require.NoError(t, err)
+		assert.Equal(t, "https://api.clerk.com/v1/api_keys/verify", b.endpoints[0].url)
+		assert.Equal(t, "https://api.clerk.com/v1/m2m_tokens/verify", b.endpoints[1].url)
+		assert.Equal(t, "https://api.clerk.com/v1/oauth_applications/access_tokens/verify", b.endpoints[2].url)
+		assert.Equal(t, DefaultBackendAPITimeout, b.client.Timeout)
+		assert.Equal(t, DefaultMachineCacheTTL, b.maxTTL)
+		assert.Equal(t, DefaultMachineNegativeCacheTTL, b.negTTL)
+		assert.EqualValues(t, DefaultMachineCacheSize, b.cache.GetMaximum())
+		assert.Equal(t, slog.Default(), b.log)
+	})
+
+	for _, u := range []string{"http://localhost:8080/v1/", "http://127.0.0.1:8080/v1//", "http://[::1]:8080/v1", "https://api.clerk.com/v1/"} {
+		t.Run("url "+u, func(t *testing.T) {
+			b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: u})
+			require.NoError(t, err)
+			assert.Equal(t, strings.TrimRight(u, "/")+"/api_keys/verify", b.endpoints[0].url)
+		})
+	}
+
+	t.Run("trailing slash reaches the right path", func(t *testing.T) {
+		e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.URL += "/" })
+		_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+		require.ErrorIs(t, err, ErrMachineTokenInvalid) // the fake checks the path
+		assert.EqualValues(t, 1, e.fake.hits.Load())
+	})
+
+	t.Run("client is copied", func(t *testing.T) {
+		given := &http.Client{}
+		b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, HTTPClient: given})
+		require.NoError(t, err)
+		assert.Zero(t, given.Timeout)
+		assert.Nil(t, given.CheckRedirect)
+		assert.NotSame(t, given, b.client)
+		assert.Equal(t, DefaultBackendAPITimeout, b.client.Timeout)
+
+		given = &http.Client{Timeout: time.Second}
+		b, err = NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, HTTPClient: given})
+		require.NoError(t, err)
+		assert.Equal(t, time.Second, b.client.Timeout)
+	})
+}
+
+// bapiShapeRE is an independent statement of the shape BackendAPI sends.
+var bapiShapeRE = regexp.MustCompile(`^(ak_|mt_|oat_)[A-Za-z0-9_-]+$`)
+
+func FuzzBackendAPITokenShape(f *testing.F) {
+	for _, s := range []string{
+		bapiAK, bapiMT, bapiOAT, "", "ak_", "mt_", "oat_", "oat", "ak_a", "ak_a b", "ak_a\n", "mt_a.b.c",
+		"eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "sk_live_x", "ak_\"},\"secret\":\"x", "ak_%00", "oat_\u00e9",
+		"ak_" + strings.Repeat("Z", MaxMachineTokenBytes-3), "ak_" + strings.Repeat("Z", MaxMachineTokenBytes-2),
+		"mt_\xff\xfe", "ak__-_-", "AK_x", " ak_x",
+	} {
+		f.Add(s)
+	}
+	var badRequests atomic.Int64
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		var body map[string]string
+		_ = json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body)
+		ok := len(body) == 1
+		for _, v := range body {
+			ok = ok && bapiShapeRE.MatchString(v) && len(v) <= MaxMachineTokenBytes
+		}
+		if !ok {
+			badRequests.Add(1)
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	f.Cleanup(srv.Close)
+	b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: srv.URL + "/v1", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		before := hits.Load()
+		p, err := b.VerifyMachineToken(context.Background(), token)
+		if p != nil {
+			t.Fatalf("accepted %q", token)
+		}
+		good := bapiShapeRE.MatchString(token) && len(token) <= MaxMachineTokenBytes
+		clerkPrefix := strings.HasPrefix(token, "ak_") || strings.HasPrefix(token, "mt_") || strings.HasPrefix(token, "oat_")
+		switch {
+		case !clerkPrefix:
+			if !errors.Is(err, ErrTokenType) {
+				t.Fatalf("%q: %v, want ErrTokenType", token, err)
+			}
+		case !good:
+			if !errors.Is(err, ErrMachineTokenInvalid) {
+				t.Fatalf("%q: %v, want ErrMachineTokenInvalid", token, err)
+			}
+		default:
+			if !errors.Is(err, ErrMachineTokenInvalid) { // the server's 404, maybe cached
+				t.Fatalf("%q: %v, want the server's 404", token, err)
+			}
+		}
+		if !good && hits.Load() != before {
+			t.Fatalf("%q: a request was sent for a bad shape", token)
+		}
+		if err != nil && clerkPrefix && strings.Contains(err.Error(), token) {
+			t.Fatalf("the error quotes the token: %v", err)
+		}
+		if n := badRequests.Load(); n != 0 {
+			t.Fatalf("%d requests carried a badly shaped token", n)
+		}
+	})
+}
+
+func TestBackendAPIDeadContextSendsNothing(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set(bapiAK, bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":"user_1"}`})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := e.b.VerifyMachineToken(ctx, bapiAK)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, ErrBackendAPI)
+	assert.Zero(t, e.fake.hits.Load())
+
+	// A cached answer is still given to a request whose context has ended.
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+	p, err := e.b.VerifyMachineToken(ctx, bapiAK)
+	require.NoError(t, err)
+	assert.Equal(t, "ak_1", p.ID)
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+}

@@ -1,0 +1,122 @@
+package clerkauth_test
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+// machineBenchRatio runs baseline and subject each alone (ns/op, allocs/op), then
+// interleaved, call after call, so both see the same machine load; the interleaved run
+// reports subject's time over baseline's as "x-<name>".
+func machineBenchRatio(b *testing.B, name string, baseline, subject func()) {
+	b.Run(name, func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			baseline()
+		}
+	})
+	b.Run("subject", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			subject()
+		}
+	})
+	b.Run("ratio", func(b *testing.B) {
+		var base, subj time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			baseline()
+			t1 := time.Now()
+			subject()
+			subj += time.Since(t1)
+			base += t1.Sub(t0)
+		}
+		b.ReportMetric(float64(subj)/float64(base), "x-"+name)
+	})
+}
+
+// BenchmarkBackendAPI compares a cached verification (the baseline: no call to Clerk)
+// with a cold one, a new token each time, against a local fake of the Backend API over
+// loopback HTTP. "x-cache-hit" is the cold call's time over the cache hit's; against
+// the real Backend API the cold call adds a network round trip on top.
+func BenchmarkBackendAPI(b *testing.B) {
+	var hits atomic.Int64
+	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"object":"api_key","id":"ak_0123456789abcdef0123456789abcdef","type":"api_key",`+
+			`"name":"CI","subject":"org_2abc","scopes":["builds:read","builds:write"],"claims":{"env":"prod"},`+
+			`"revoked":false,"revocation_reason":null,"expired":false,"expiration":null}`)
+	}))
+	b.Cleanup(clerk.Close)
+	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+		SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", CacheSize: 1 << 20,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const hot = "ak_hot_2b8c0e0f5d6a4b1c9e7f3a2d1c0b9a8f"
+	if _, err := backend.VerifyMachineToken(b.Context(), hot); err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	hit := func() {
+		if _, err := backend.VerifyMachineToken(b.Context(), hot); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cold := func() {
+		if _, err := backend.VerifyMachineToken(b.Context(), "ak_cold_"+strconv.FormatInt(n.Add(1), 10)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	before := hits.Load()
+	machineBenchRatio(b, "cache-hit", hit, cold)
+	if got := hits.Load() - before; got != n.Load() {
+		b.Fatalf("%d calls for %d cold verifications: cache hits reached the server", got, n.Load())
+	}
+}
+
+// BenchmarkStaticAPIKeys compares the floor (the SHA-256 of the key, which any
+// verification of a hashed key must compute) with StaticAPIKeys holding 1 and 20
+// accounts, the matching one last. "x-sha256" is the verification's time over the floor's.
+func BenchmarkStaticAPIKeys(b *testing.B) {
+	for _, accounts := range []int{1, 20} {
+		b.Run(fmt.Sprintf("accounts=%d", accounts), func(b *testing.B) {
+			list := make([]clerkauth.ServiceAccount, accounts)
+			var key string
+			for i := range list {
+				k, err := clerkauth.GenerateAPIKey("svc_")
+				if err != nil {
+					b.Fatal(err)
+				}
+				key = k
+				list[i] = clerkauth.ServiceAccount{Name: fmt.Sprint("svc-", i), KeyHash: clerkauth.HashAPIKey(k),
+					Scopes: []string{"jobs:read", "jobs:write"}}
+			}
+			s, err := clerkauth.NewStaticAPIKeys(list...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var sink [sha256.Size]byte
+			floor := func() { sink = sha256.Sum256([]byte(key)) }
+			verify := func() {
+				if _, err := s.VerifyMachineToken(b.Context(), key); err != nil {
+					b.Fatal(err)
+				}
+			}
+			machineBenchRatio(b, "sha256", floor, verify)
+			_ = sink
+		})
+	}
+}

@@ -1,0 +1,182 @@
+package clerkauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Limits of StaticAPIKeys and GenerateAPIKey.
+const (
+	// MaxServiceAccountKeyBytes caps the length of a service-account key; a longer token
+	// is refused (ErrMachineTokenInvalid) without being hashed.
+	MaxServiceAccountKeyBytes = 1024
+	// maxAPIKeyPrefixBytes caps GenerateAPIKey's prefix.
+	maxAPIKeyPrefixBytes = 32
+	// apiKeyRandomBytes is the entropy of a generated key.
+	apiKeyRandomBytes = 32
+)
+
+// ServiceAccount is a machine client of the service, with a key the service issued
+// (GenerateAPIKey) and configured by its hash.
+type ServiceAccount struct {
+	// Name identifies the account: the Principal's ID, Subject and Name. Required and
+	// unique; printable, without leading or trailing spaces.
+	Name string
+	// KeyHash is the hex SHA-256 of the account's key (HashAPIKey), 64 hex digits: the
+	// key itself is never configured, so the configuration holds no secret.
+	KeyHash string
+	// Scopes are the account's scopes (Principal.Scopes): non-empty, without whitespace,
+	// each at most once.
+	Scopes []string
+}
+
+// StaticAPIKeys is a MachineVerifier of service-account keys the service issued itself,
+// configured by their SHA-256 hashes. It leaves Clerk's machine tokens ("ak_", "mt_",
+// "oat_") and JWTs to other verifiers (ErrTokenType), so it chains with a BackendAPI
+// (FirstMachineVerifier). It holds only hashes, never keys, and needs no network. It is
+// safe for concurrent use.
+type StaticAPIKeys struct {
+	accounts []staticAccount
+}
+
+var _ MachineVerifier = (*StaticAPIKeys)(nil)
+
+type staticAccount struct {
+	hash   [sha256.Size]byte
+	name   string
+	scopes []string
+}
+
+// NewStaticAPIKeys returns a verifier of the accounts' keys. It refuses (ErrConfig) no
+// accounts, an empty, duplicate or unprintable name, a KeyHash that is not 64 hex digits
+// (either case) or is another account's too, the hash of the empty key, and empty,
+// duplicate or whitespace-carrying scopes. The accounts are copied.
+func NewStaticAPIKeys(accounts ...ServiceAccount) (*StaticAPIKeys, error) {
+	if len(accounts) == 0 {
+		return nil, fmt.Errorf("%w: NewStaticAPIKeys needs at least one ServiceAccount", ErrConfig)
+	}
+	emptyKeyHash := sha256.Sum256(nil)
+	names := make(map[string]bool, len(accounts))
+	hashes := make(map[[sha256.Size]byte]bool, len(accounts))
+	s := &StaticAPIKeys{accounts: make([]staticAccount, 0, len(accounts))}
+	for i, a := range accounts {
+		if a.Name == "" || strings.TrimSpace(a.Name) != a.Name ||
+			strings.ContainsFunc(a.Name, func(r rune) bool { return !unicode.IsPrint(r) }) {
+			return nil, fmt.Errorf("%w: ServiceAccount %d: Name must be non-empty and printable, without surrounding spaces", ErrConfig, i)
+		}
+		if names[a.Name] {
+			return nil, fmt.Errorf("%w: ServiceAccount %q: duplicate name", ErrConfig, a.Name)
+		}
+		names[a.Name] = true
+		var h [sha256.Size]byte
+		if len(a.KeyHash) != hex.EncodedLen(sha256.Size) {
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash must be 64 hex digits (HashAPIKey)", ErrConfig, a.Name)
+		}
+		if _, err := hex.Decode(h[:], []byte(a.KeyHash)); err != nil {
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash must be 64 hex digits (HashAPIKey)", ErrConfig, a.Name)
+		}
+		if h == emptyKeyHash {
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash is the hash of an empty key", ErrConfig, a.Name)
+		}
+		if hashes[h] {
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash shared with another account", ErrConfig, a.Name)
+		}
+		hashes[h] = true
+		for j, sc := range a.Scopes {
+			if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
+				return nil, fmt.Errorf("%w: ServiceAccount %q: scope %d is empty or has whitespace", ErrConfig, a.Name, j)
+			}
+			if slices.Contains(a.Scopes[:j], sc) {
+				return nil, fmt.Errorf("%w: ServiceAccount %q: duplicate scope %q", ErrConfig, a.Name, sc)
+			}
+		}
+		s.accounts = append(s.accounts, staticAccount{hash: h, name: a.Name, scopes: slices.Clone(a.Scopes)})
+	}
+	return s, nil
+}
+
+// VerifyMachineToken implements MachineVerifier. A token with a Clerk prefix ("ak_",
+// "mt_", "oat_") or the shape of a JWT is not a service-account key: ErrTokenType
+// (wrapped), so a chain hands it to another verifier. A token matching no account's hash,
+// empty or longer than MaxServiceAccountKeyBytes is ErrMachineTokenInvalid. A match gives
+// a Principal of KindServiceAccount whose ID, Subject and Name are the account's name;
+// it is the caller's to keep.
+func (s *StaticAPIKeys) VerifyMachineToken(_ context.Context, token string) (*Principal, error) {
+	if tokenKindOf(token) != KindServiceAccount {
+		return nil, fmt.Errorf("clerkauth: StaticAPIKeys verifies only service-account keys: %w", ErrTokenType)
+	}
+	if token == "" || len(token) > MaxServiceAccountKeyBytes {
+		return nil, fmt.Errorf("%w: service-account key empty or too long", ErrMachineTokenInvalid)
+	}
+	h := sha256.Sum256([]byte(token))
+	// Compare with every account, in constant time, without stopping at a match: the time
+	// taken then says nothing about which account (if any) matched, nor how much of a
+	// hash did. A map keyed by hash would be faster but its lookup time depends on the
+	// key. (What leaks would be about the hash, which does not help find a key; this is
+	// defence in depth, and costs well under a microsecond for tens of accounts.)
+	found, idx := 0, 0
+	for i := range s.accounts {
+		eq := subtle.ConstantTimeCompare(h[:], s.accounts[i].hash[:])
+		idx = subtle.ConstantTimeSelect(eq, i, idx)
+		found |= eq
+	}
+	if found != 1 {
+		return nil, fmt.Errorf("%w: no service account has this key", ErrMachineTokenInvalid)
+	}
+	a := &s.accounts[idx]
+	return &Principal{
+		Kind:    KindServiceAccount,
+		ID:      a.name,
+		Subject: a.name,
+		Name:    a.name,
+		Scopes:  slices.Clone(a.scopes),
+	}, nil
+}
+
+// HashAPIKey returns the hex SHA-256 of key: what ServiceAccount.KeyHash holds. Keys from
+// GenerateAPIKey carry 256 random bits, so a fast hash is enough (no salt or KDF needed).
+func HashAPIKey(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
+}
+
+// GenerateAPIKey returns a new random service-account key: prefix followed by 32 random
+// bytes in unpadded base64url (43 characters). Give the key to the client once, and
+// configure only HashAPIKey(key).
+//
+// prefix is optional ("svc_", say: it tells your keys apart in a leak scanner) and made of
+// at most 32 of [A-Za-z0-9_-]. Prefixes that would route the key to Clerk ("ak_", "mt_",
+// "oat_"), or make it look like a JWT ('.'), are refused (ErrConfig); no generated key
+// ever starts with a Clerk prefix.
+func GenerateAPIKey(prefix string) (string, error) {
+	if len(prefix) > maxAPIKeyPrefixBytes ||
+		strings.ContainsFunc(prefix, func(r rune) bool {
+			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
+		}) {
+		return "", fmt.Errorf("%w: API key prefix must be at most %d of [A-Za-z0-9_-]", ErrConfig, maxAPIKeyPrefixBytes)
+	}
+	if tokenKindOf(prefix) != KindServiceAccount {
+		return "", fmt.Errorf("%w: API key prefix %q is one of Clerk's (ak_, mt_, oat_)", ErrConfig, prefix)
+	}
+	var b [apiKeyRandomBytes]byte
+	// A prefix such as "ak" or "" could still meet a Clerk prefix in the random part
+	// ("ak" + "_…"): draw again then (one draw in 64 for "ak", one in 262,144 for "").
+	for range 16 {
+		if _, err := rand.Read(b[:]); err != nil { // never fails since Go 1.24
+			return "", fmt.Errorf("clerkauth: generating an API key: %w", err)
+		}
+		key := prefix + base64.RawURLEncoding.EncodeToString(b[:])
+		if tokenKindOf(key) == KindServiceAccount {
+			return key, nil
+		}
+	}
+	return "", fmt.Errorf("%w: API key prefix %q keeps producing Clerk-like keys", ErrConfig, prefix)
+}
