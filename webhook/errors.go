@@ -1,0 +1,70 @@
+package webhook
+
+import "errors"
+
+// Verification failures returned by [Verifier.Verify]. Each is a distinct
+// failure class; callers branch on them with [errors.Is]. None of them, nor
+// the context wrapped around them, ever contains a secret or a signature.
+var (
+	// ErrMissingHeaders: the message id, timestamp or signature header is
+	// absent or empty (under both the svix-* and the webhook-* names).
+	ErrMissingHeaders = errors.New("webhook: missing required headers")
+
+	// ErrInvalidHeaders: a header is sent more than once with different
+	// values, or the svix-* and webhook-* forms of one header disagree.
+	ErrInvalidHeaders = errors.New("webhook: conflicting webhook headers")
+
+	// ErrInvalidMessageID: the message id is longer than 256 bytes or
+	// contains anything but printable ASCII other than '.' and space (the
+	// Standard Webhooks spec forbids '.' in the signed id).
+	ErrInvalidMessageID = errors.New("webhook: invalid message id")
+
+	// ErrInvalidTimestamp: the timestamp header is not a plain decimal
+	// integer (digits only, no sign, no leading zero, at most 18 digits).
+	ErrInvalidTimestamp = errors.New("webhook: invalid timestamp")
+
+	// ErrTimestampTooOld: the timestamp is further in the past than the
+	// tolerance allows.
+	ErrTimestampTooOld = errors.New("webhook: timestamp too old")
+
+	// ErrTimestampTooNew: the timestamp is further in the future than the
+	// tolerance allows.
+	ErrTimestampTooNew = errors.New("webhook: timestamp too new")
+
+	// ErrNoMatchingSignature: no v1 signature in the signature header
+	// matches the message under any configured secret.
+	ErrNoMatchingSignature = errors.New("webhook: no matching signature")
+
+	// ErrBodyTooLarge: the body exceeds the configured maximum size.
+	ErrBodyTooLarge = errors.New("webhook: body too large")
+)
+
+// Construction failures returned by [NewVerifier], [NewHandler] and
+// [NewMemoryDedupe].
+var (
+	// ErrInvalidSecret: a signing secret is empty, is not base64 after the
+	// optional "whsec_" prefix, or decodes to fewer bytes than the minimum.
+	ErrInvalidSecret = errors.New("webhook: invalid signing secret")
+
+	// ErrInvalidConfig: a configuration field is out of range.
+	ErrInvalidConfig = errors.New("webhook: invalid config")
+)
+
+// Decoding failures of verified messages. The [Handler] acknowledges such a
+// message (2xx) and logs it instead of having Svix retry it for days: a
+// retry would carry the same bytes.
+var (
+	// ErrMalformedEvent: the body is not a Clerk event envelope (not a JSON
+	// object, a field of the wrong type, or no "type").
+	ErrMalformedEvent = errors.New("webhook: malformed event")
+
+	// ErrMalformedPayload: the event's "data" does not decode into the
+	// typed payload asked for, or lacks its "id". An [EventFunc] may return
+	// an error wrapping it to have the handler acknowledge an event that can
+	// never be processed.
+	ErrMalformedPayload = errors.New("webhook: malformed event payload")
+)
+
+// ErrDedupeFull is returned by [MemoryDedupe] when every slot holds a live
+// processing claim, so no id can be evicted.
+var ErrDedupeFull = errors.New("webhook: dedupe store full")

@@ -1,0 +1,147 @@
+package webhook_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/unioneyes/authkit/webhook"
+	"github.com/unioneyes/authkit/webhook/dedupetest"
+)
+
+// manualClock is a clock tests move by hand.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newManualClock(unix int64) *manualClock { return &manualClock{now: time.Unix(unix, 0)} }
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newMemoryDedupe(t testing.TB, cfg webhook.MemoryDedupeConfig) *webhook.MemoryDedupe {
+	t.Helper()
+	d, err := webhook.NewMemoryDedupe(cfg)
+	require.NoError(t, err)
+	return d
+}
+
+func TestMemoryDedupeContract(t *testing.T) {
+	t.Parallel()
+	dedupetest.Run(t, func(t *testing.T) (webhook.Dedupe, func(time.Duration)) {
+		c := newManualClock(tsA)
+		return newMemoryDedupe(t, webhook.MemoryDedupeConfig{Now: c.Now}), c.Advance
+	})
+}
+
+func TestMemoryDedupeBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newManualClock(tsA)
+	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{MaxEntries: 3, Now: c.Now})
+
+	for i := range 3 {
+		id := "done-" + strconv.Itoa(i)
+		r, err := d.Claim(ctx, id, time.Minute)
+		require.NoError(t, err)
+		require.Equal(t, webhook.ClaimAcquired, r)
+		require.NoError(t, d.Done(ctx, id, time.Hour))
+		c.Advance(time.Second)
+	}
+	require.Equal(t, 3, d.Len())
+
+	// Full of done marks: a new claim evicts the oldest mark.
+	r, err := d.Claim(ctx, "claim-a", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, webhook.ClaimAcquired, r)
+	assert.Equal(t, 3, d.Len())
+	r, err = d.Claim(ctx, "done-0", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimAcquired, r, "the oldest done mark was evicted")
+	r, err = d.Claim(ctx, "done-2", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimDone, r, "a newer done mark was kept")
+
+	// Evict the last mark; then the store holds live claims only.
+	r, err = d.Claim(ctx, "claim-b", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, webhook.ClaimAcquired, r)
+	r, err = d.Claim(ctx, "claim-c", time.Minute)
+	require.ErrorIs(t, err, webhook.ErrDedupeFull, "live claims are never evicted")
+	assert.Zero(t, r)
+	require.ErrorIs(t, d.Done(ctx, "other", time.Hour), webhook.ErrDedupeFull)
+	assert.Equal(t, 3, d.Len())
+
+	// Once the leases expire, their slots are reused.
+	c.Advance(time.Minute)
+	r, err = d.Claim(ctx, "claim-c", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimAcquired, r)
+	assert.Equal(t, 1, d.Len(), "expired claims were dropped")
+}
+
+func TestMemoryDedupeExpiredEntriesAreDropped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newManualClock(tsA)
+	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{Now: c.Now})
+	for i := range 100 {
+		id := strconv.Itoa(i)
+		_, err := d.Claim(ctx, id, time.Minute)
+		require.NoError(t, err)
+		if i%2 == 0 {
+			require.NoError(t, d.Done(ctx, id, time.Hour))
+		}
+	}
+	require.Equal(t, 100, d.Len())
+	c.Advance(time.Hour)
+	_, err := d.Claim(ctx, "new", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, 1, d.Len())
+}
+
+func TestMemoryDedupeReleaseKeepsDone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
+	require.NoError(t, d.Done(ctx, "a", time.Hour))
+	require.NoError(t, d.Release(ctx, "a"))
+	r, err := d.Claim(ctx, "a", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimDone, r)
+}
+
+func TestMemoryDedupeRejects(t *testing.T) {
+	t.Parallel()
+	_, err := webhook.NewMemoryDedupe(webhook.MemoryDedupeConfig{MaxEntries: -1})
+	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+
+	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
+	_, err = d.Claim(context.Background(), "a", 0)
+	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+	require.ErrorIs(t, d.Done(context.Background(), "a", -time.Second), webhook.ErrInvalidConfig)
+	assert.Zero(t, d.Len())
+}
+
+func TestClaimResultString(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "acquired", webhook.ClaimAcquired.String())
+	assert.Equal(t, "in progress", webhook.ClaimInProgress.String())
+	assert.Equal(t, "done", webhook.ClaimDone.String())
+	assert.Equal(t, "invalid", webhook.ClaimResult(0).String())
+}
