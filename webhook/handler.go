@@ -227,11 +227,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	msgID, err := h.verifier.verify(r.Header, body)
 	if err != nil {
-		// The error is one of our sentinels with non-secret context. Note:
-		// when the audit middleware wraps this endpoint, this is where the
-		// failure class belongs in the audit record (audit.Annotate with
-		// AuthFailure = the sentinel's text); webhook does not import audit
-		// yet because that package is being written concurrently.
+		// The error is one of our sentinels with non-secret context; the audit
+		// record (when an audit middleware wraps this endpoint) gets the
+		// sentinel's text only.
+		annotateFailure(r, err)
 		h.log.Warn("webhook: verification failed", "error", err, "remote_addr", r.RemoteAddr)
 		if errors.Is(err, ErrBodyTooLarge) {
 			respond(w, http.StatusRequestEntityTooLarge, bodyTooLarge)
