@@ -42,7 +42,7 @@
 //		rec.AuthOutcome = audit.AuthSuccess
 //		rec.PrincipalKind = "session_token"
 //		rec.UserID, rec.SessionID = sess.UserID, sess.SessionID
-//		rec.OrgID, rec.OrgRole = sess.OrgID, sess.OrgRole
+//		rec.OrgID, rec.OrgRole = sess.Org.ID, sess.Org.Role
 //	})
 //	// or, on rejection:
 //	audit.Annotate(r.Context(), func(rec *audit.Record) {
