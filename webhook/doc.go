@@ -102,4 +102,16 @@
 // Deduplication is an optimisation: functions must still be idempotent and
 // order-independent (compare Clerk's updated_at, or the event timestamp for
 // deletes), since Svix does not guarantee order and marks expire.
+//
+// # Keeping stores in sync
+//
+// [Handler.Sync] registers those functions for you: user, organization and
+// membership events go to a [clerkauth.UserStore] and [clerkauth.OrgStore]
+// (versioned upserts, tombstones for deletions), session.revoked, .ended
+// and .removed to a [clerkauth.RevocationStore]. A store failure answers
+// 500 so that Svix retries; [SyncConfig.OnChange] tells an in-process
+// cache what changed. Any order and duplication of the events ends in the
+// same state:
+//
+//	err := hooks.Sync(webhook.SyncConfig{Users: store, Orgs: store, Revocations: redisStore})
 package webhook

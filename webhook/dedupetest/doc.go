@@ -5,7 +5,11 @@
 //	func TestRedisDedupe(t *testing.T) {
 //		client := newTestClient(t) // skips when no Redis is configured
 //		dedupetest.Run(t, func(t *testing.T) (webhook.Dedupe, func(time.Duration)) {
-//			return redisstore.NewDedupe(client), nil // nil: wait in real time
+//			store, err := redisstore.New(client, redisstore.Config{Prefix: uniquePrefix(t)})
+//			if err != nil {
+//				t.Fatal(err)
+//			}
+//			return store, nil // nil: wait in real time
 //		})
 //	}
 //

@@ -1,0 +1,58 @@
+// Package memstore keeps Clerk users, organizations, memberships and
+// session revocations in memory: the embedded default for a single
+// replica, for tests and for local development. Its [Store] implements
+// [clerkauth.UserStore], [clerkauth.OrgStore] and
+// [clerkauth.RevocationStore], passes the conformance kit
+// [github.com/unioneyes/authkit/clerkauth/storetest.Run], and loses
+// everything when the process exits (the next webhooks and sign-ins fill
+// it again).
+//
+// # A complete flow
+//
+// One Store serves the webhook endpoint, which keeps it in sync with
+// Clerk, and the request path, which reads it:
+//
+//	store := memstore.New(memstore.Config{})
+//
+//	hooks, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: verifier})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	err = hooks.Sync(webhook.SyncConfig{
+//		Users:       store,
+//		Orgs:        store,
+//		Revocations: store, // session.revoked / ended / removed
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	mux.Handle("/webhooks/clerk", hooks)
+//
+//	// Later, in a handler behind the session middleware:
+//	u, err := store.GetUser(ctx, session.UserID)
+//	switch {
+//	case errors.Is(err, clerkauth.ErrNotFound):
+//		// not synced yet: provision it from the token
+//	case err != nil:
+//		// cannot happen with memstore except for an ended context
+//	case !u.Active():
+//		// deactivated by user.deleted: refuse
+//	}
+//	members, err := store.ListMembers(ctx, orgID) // active ones, by user id
+//
+// # Rules
+//
+// Writes follow the contract of package clerkauth: an upsert applies only
+// when its UpdatedAt is after the stored one (equal and older versions are
+// ignored and reported as not applied), deletions are tombstones keeping
+// the later time, a deleted user or organization stays deleted, and a
+// membership is active again only when written with an UpdatedAt after its
+// latest deletion. Each write happens under the store's lock, so
+// concurrent writers of one record cannot undo each other.
+//
+// Records are deep-copied in and out. Times are kept to the nanosecond
+// (Clerk sends milliseconds); the monotonic clock reading is dropped.
+// Revocations expire by [Config.Now] and are swept at most once a minute.
+// Writes with an empty id, a zero deletion time or invalid metadata JSON
+// fail with [ErrInvalid].
+package memstore

@@ -1,0 +1,100 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/unioneyes/authkit/webhook"
+)
+
+// The values of a dedupe key.
+const (
+	valueClaimed = "claimed"
+	valueDone    = "done"
+)
+
+// claimScript claims KEYS[1] for ARGV[1] ms unless it exists, and reports
+// the outcome in the same atomic step: 1 acquired, 2 in progress, 3 done,
+// 0 an unexpected value.
+const claimScript = `
+if redis.call('SET', KEYS[1], 'claimed', 'NX', 'PX', ARGV[1]) then
+  return 1
+end
+local v = redis.call('GET', KEYS[1])
+if v == 'claimed' then return 2 end
+if v == 'done' then return 3 end
+return 0
+`
+
+// releaseScript deletes KEYS[1] only while it is a claim: a release that
+// comes late never removes a done mark.
+const releaseScript = `
+if redis.call('GET', KEYS[1]) == 'claimed' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`
+
+// milliseconds rounds d up to whole milliseconds, at least 1.
+func milliseconds(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return max(ms, 1)
+}
+
+// Claim implements [webhook.Dedupe]: SET NX PX and, when the key exists,
+// its state, in one script. It fails with [ErrInvalid] for a lease that is
+// not positive, and with [ErrUnexpectedValue] when the key holds a value
+// this package does not write.
+func (s *Store) Claim(ctx context.Context, id string, lease time.Duration) (webhook.ClaimResult, error) {
+	if lease <= 0 {
+		return 0, fmt.Errorf("%w: claim lease must be positive", ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("redisstore: claim %s: %w", id, err)
+	}
+	n, err := s.claim.Run(ctx, s.client, []string{s.dedupeKey(id)}, milliseconds(lease)).Int()
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: claim %s: %w", id, err)
+	}
+	switch n {
+	case 1:
+		return webhook.ClaimAcquired, nil
+	case 2:
+		return webhook.ClaimInProgress, nil
+	case 3:
+		return webhook.ClaimDone, nil
+	}
+	return 0, fmt.Errorf("%w: claim %s", ErrUnexpectedValue, id)
+}
+
+// Done implements [webhook.Dedupe]: SET key done PX ttl, replacing the
+// claim. It fails with [ErrInvalid] for a ttl that is not positive.
+func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("%w: done TTL must be positive", ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: done %s: %w", id, err)
+	}
+	if err := s.client.Set(ctx, s.dedupeKey(id), valueDone, time.Duration(milliseconds(ttl))*time.Millisecond).Err(); err != nil {
+		return fmt.Errorf("redisstore: done %s: %w", id, err)
+	}
+	return nil
+}
+
+// Release implements [webhook.Dedupe]: it deletes the key only while it
+// holds a claim (compare-and-delete in a script), so a done mark stays.
+// Releasing an absent id is not an error.
+func (s *Store) Release(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: release %s: %w", id, err)
+	}
+	if err := s.release.Run(ctx, s.client, []string{s.dedupeKey(id)}).Err(); err != nil {
+		return fmt.Errorf("redisstore: release %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanMembership(r rowScanner) (clerkauth.Membership, error) {
+	var (
+		m                     clerkauth.Membership
+		perms                 sql.NullString
+		created, upd, deleted sql.NullInt64
+	)
+	if err := r.Scan(&m.OrgID, &m.UserID, &m.ID, &m.Role, &perms, &created, &upd, &deleted); err != nil {
+		return m, err
+	}
+	p, err := fromPermissions(perms)
+	if err != nil {
+		return m, err
+	}
+	m.Permissions = p
+	m.CreatedAt, m.UpdatedAt, m.DeletedAt = fromMillis(created), fromMillis(upd), fromMillis(deleted)
+	return m, nil
+}
+
+// GetMembership implements [clerkauth.OrgStore]: the membership's record,
+// active or not, or [clerkauth.ErrNotFound].
+func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerkauth.Membership, error) {
+	m, err := scanMembership(s.db.QueryRowContext(ctx, s.q.getMembership, orgID, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clerkauth.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: get membership %s/%s: %w", orgID, userID, err)
+	}
+	return &m, nil
+}
+
+// UpsertMembership implements [clerkauth.OrgStore] in one statement, as
+// [Store.UpsertUser] does. It fails with [ErrInvalid] for a nil membership
+// or an empty OrgID or UserID.
+func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (bool, error) {
+	if m == nil || m.OrgID == "" || m.UserID == "" {
+		return false, fmt.Errorf("%w: membership without organization or user id", ErrInvalid)
+	}
+	perms, err := permissionsArg(m.Permissions)
+	if err != nil {
+		return false, err
+	}
+	return s.write(ctx, "upsert membership "+m.OrgID+"/"+m.UserID, s.q.upsertMembership,
+		m.OrgID, m.UserID, m.ID, m.Role, perms, millis(m.CreatedAt), millis(m.UpdatedAt))
+}
+
+// DeleteMembership implements [clerkauth.OrgStore] in one statement. It
+// fails with [ErrInvalid] for an empty id or a zero time.
+func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at time.Time) (bool, error) {
+	if err := validDeletion("organization", orgID, at); err != nil {
+		return false, err
+	}
+	if err := validDeletion("user", userID, at); err != nil {
+		return false, err
+	}
+	return s.write(ctx, "delete membership "+orgID+"/"+userID, s.q.deleteMembership, orgID, userID, millis(at))
+}
+
+// ListMembers implements [clerkauth.OrgStore]: the active memberships of
+// orgID, ordered byte-wise by UserID.
+func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Membership, error) {
+	return s.list(ctx, "list members of "+orgID, s.q.listMembers, orgID)
+}
+
+// ListUserMemberships implements [clerkauth.OrgStore]: the active
+// memberships of userID, ordered byte-wise by OrgID.
+func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]clerkauth.Membership, error) {
+	return s.list(ctx, "list memberships of "+userID, s.q.listUserMemberships, userID)
+}
+
+func (s *Store) list(ctx context.Context, what, query, id string) ([]clerkauth.Membership, error) {
+	rows, err := s.db.QueryContext(ctx, query, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []clerkauth.Membership
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,56 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+// GetOrganization implements [clerkauth.OrgStore].
+func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Organization, error) {
+	var (
+		o                     clerkauth.Organization
+		meta                  sql.NullString
+		created, upd, deleted sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx, s.q.getOrg, id).Scan(
+		&o.ID, &o.Name, &o.Slug, &o.ImageURL, &meta, &created, &upd, &deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clerkauth.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: get organization %s: %w", id, err)
+	}
+	o.PublicMetadata = fromJSON(meta)
+	o.CreatedAt, o.UpdatedAt, o.DeletedAt = fromMillis(created), fromMillis(upd), fromMillis(deleted)
+	return &o, nil
+}
+
+// UpsertOrganization implements [clerkauth.OrgStore] in one statement, as
+// [Store.UpsertUser] does. It fails with [ErrInvalid] for a nil
+// organization, an empty id or invalid metadata JSON.
+func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organization) (bool, error) {
+	if o == nil || o.ID == "" {
+		return false, fmt.Errorf("%w: organization without id", ErrInvalid)
+	}
+	meta, err := jsonArg(o.PublicMetadata)
+	if err != nil {
+		return false, err
+	}
+	return s.write(ctx, "upsert organization "+o.ID, s.q.upsertOrg,
+		o.ID, o.Name, o.Slug, o.ImageURL, meta, millis(o.CreatedAt), millis(o.UpdatedAt))
+}
+
+// DeleteOrganization implements [clerkauth.OrgStore] in one statement. It
+// fails with [ErrInvalid] for an empty id or a zero time. Memberships are
+// not touched: Clerk sends their own deletions.
+func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time) (bool, error) {
+	if err := validDeletion("organization", id, at); err != nil {
+		return false, err
+	}
+	return s.write(ctx, "delete organization "+id, s.q.deleteOrg, id, millis(at))
+}

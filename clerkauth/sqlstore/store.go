@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+// Dialect is the SQL dialect of the database.
+type Dialect int
+
+// The supported dialects. The zero Dialect is invalid: [New] requires one
+// of these.
+const (
+	// Postgres is PostgreSQL, 9.5 or later (INSERT … ON CONFLICT); tested
+	// on 15 with the pgx driver, github.com/jackc/pgx/v5/stdlib.
+	Postgres Dialect = iota + 1
+	// SQLite is SQLite, 3.35 or later; tested with the pure-Go driver
+	// modernc.org/sqlite.
+	SQLite
+)
+
+// String returns "postgres" or "sqlite".
+func (d Dialect) String() string {
+	switch d {
+	case Postgres:
+		return "postgres"
+	case SQLite:
+		return "sqlite"
+	default:
+		return fmt.Sprintf("Dialect(%d)", int(d))
+	}
+}
+
+// DefaultTablePrefix is the prefix of the table names when
+// [Config.TablePrefix] is empty.
+const DefaultTablePrefix = "authkit_"
+
+// Config configures [New]. Zero fields take the documented defaults.
+type Config struct {
+	// Dialect is the database's dialect. Required.
+	Dialect Dialect
+
+	// TablePrefix starts the name of every table and index the store
+	// uses, so that several stores (or other applications) can share a
+	// database or schema. Empty means [DefaultTablePrefix]. It must be
+	// lower-case ASCII letters, digits and underscores, start with a letter
+	// or underscore and be at most 40 bytes, so that every name is a plain
+	// SQL identifier within PostgreSQL's 63-byte limit. To use a PostgreSQL
+	// schema, put it first in the connection's search_path.
+	TablePrefix string
+
+	// Now is the clock revocations expire against. Nil means [time.Now].
+	Now func() time.Time
+}
+
+// maxPrefixLen keeps "<prefix>memberships_user_idx" within PostgreSQL's
+// 63-byte identifiers.
+const maxPrefixLen = 40
+
+// Store is a [clerkauth.UserStore], [clerkauth.OrgStore] and
+// [clerkauth.RevocationStore] on a database/sql database. It is safe for
+// concurrent use; every write is one SQL statement that enforces the
+// version and tombstone rules itself.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	prefix  string
+	now     func() time.Time
+	q       queries
+	// migrations are the embedded migrations for the dialect and prefix.
+	migrations []migration
+	// nextCleanup is when, in Unix milliseconds, Revoke next deletes
+	// expired revocations.
+	nextCleanup atomic.Int64
+}
+
+var (
+	_ clerkauth.UserStore       = (*Store)(nil)
+	_ clerkauth.OrgStore        = (*Store)(nil)
+	_ clerkauth.RevocationStore = (*Store)(nil)
+)
+
+// New returns a Store on db. It does not touch the database: call
+// [Store.Migrate] before use. It fails with [ErrInvalidConfig] for a nil
+// db, an unknown dialect or an invalid table prefix.
+func New(db *sql.DB, cfg Config) (*Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("%w: nil *sql.DB", ErrInvalidConfig)
+	}
+	if cfg.Dialect != Postgres && cfg.Dialect != SQLite {
+		return nil, fmt.Errorf("%w: unknown dialect %v", ErrInvalidConfig, cfg.Dialect)
+	}
+	prefix := cfg.TablePrefix
+	if prefix == "" {
+		prefix = DefaultTablePrefix
+	}
+	if err := validPrefix(prefix); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, dialect: cfg.Dialect, prefix: prefix, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.q = buildQueries(cfg.Dialect, prefix)
+	ms, err := loadMigrations(cfg.Dialect, prefix)
+	if err != nil {
+		return nil, err
+	}
+	s.migrations = ms
+	return s, nil
+}
+
+// validPrefix checks a table prefix: [a-z_][a-z0-9_]*, at most
+// maxPrefixLen bytes.
+func validPrefix(p string) error {
+	if len(p) > maxPrefixLen {
+		return fmt.Errorf("%w: TablePrefix is longer than %d bytes", ErrInvalidConfig, maxPrefixLen)
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c >= 'a' && c <= 'z', c == '_':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return fmt.Errorf("%w: TablePrefix %q: want lower-case letters, digits and underscores, not starting with a digit", ErrInvalidConfig, p)
+		}
+	}
+	return nil
+}
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// TablePrefix returns the prefix of the store's table names.
+func (s *Store) TablePrefix() string { return s.prefix }
+
+// Ping checks that the database answers and has every migration this
+// package needs, for health checks. It fails with [ErrNotMigrated] when
+// [Store.Migrate] has not run (or an older version of the package
+// migrated), and with the database's error when it cannot be reached.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	var version int
+	if err := s.db.QueryRowContext(ctx, s.q.maxVersion).Scan(&version); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("sqlstore: ping: %w", err)
+		}
+		return fmt.Errorf("%w: reading the version table: %w", ErrNotMigrated, err)
+	}
+	if latest := latestVersion(s.migrations); version < latest {
+		return fmt.Errorf("%w: database at version %d, this package needs %d", ErrNotMigrated, version, latest)
+	}
+	return nil
+}

@@ -1,0 +1,352 @@
+package storetest_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+// flawedStore is a straightforward in-memory store that keeps the contract,
+// except for the one flaw it is given: the kit must notice each.
+type flawedStore struct {
+	flaw string
+
+	mu      sync.Mutex
+	users   map[string]*clerkauth.User
+	orgs    map[string]*clerkauth.Organization
+	members map[[2]string]*clerkauth.Membership
+	revoked map[string]time.Time
+	// inflight counts the racy upserts between their read and their write.
+	inflight int
+}
+
+func newFlawedStore(flaw string) *flawedStore {
+	return &flawedStore{
+		flaw:    flaw,
+		users:   map[string]*clerkauth.User{},
+		orgs:    map[string]*clerkauth.Organization{},
+		members: map[[2]string]*clerkauth.Membership{},
+		revoked: map[string]time.Time{},
+	}
+}
+
+func (s *flawedStore) is(flaw string) bool { return s.flaw == flaw }
+
+func (s *flawedStore) ctxErr(ctx context.Context) error {
+	if s.is("ignores-context") {
+		return nil
+	}
+	return ctx.Err()
+}
+
+// newer is the version rule, or a flawed one.
+func (s *flawedStore) newer(a, b time.Time) bool {
+	switch {
+	case s.is("upsert-ignores-version"):
+		return true
+	case s.is("upsert-applies-equal"):
+		return !a.Before(b)
+	}
+	return a.After(b)
+}
+
+func (s *flawedStore) keepTime(t time.Time) time.Time {
+	switch {
+	case s.is("seconds-precision"):
+		return t.Truncate(time.Second)
+	case s.is("zero-time-as-epoch") && t.IsZero():
+		return time.Unix(0, 0)
+	}
+	return t
+}
+
+func (s *flawedStore) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	switch {
+	case !ok && s.is("not-found-nil-nil"):
+		return nil, nil
+	case !ok && s.is("not-found-plain-error"):
+		return nil, errors.New("no such user")
+	case !ok, s.is("get-hides-deactivated") && !u.Active():
+		return nil, clerkauth.ErrNotFound
+	case s.is("shares-metadata"):
+		c := *u
+		return &c, nil
+	}
+	c := *u
+	c.PublicMetadata = bytes.Clone(u.PublicMetadata)
+	return &c, nil
+}
+
+func (s *flawedStore) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	old, ok := s.users[u.ID]
+	if ok && !s.newer(u.UpdatedAt, old.UpdatedAt) {
+		s.mu.Unlock()
+		return false, nil
+	}
+	if s.is("racy-upsert") {
+		// Read, then write later: older versions wait longer, so they
+		// overwrite newer ones that were read at the same time.
+		// Only when other upserts are in flight, to keep the other checks
+		// fast.
+		s.inflight++
+		s.mu.Unlock()
+		time.Sleep(2 * time.Millisecond) // let concurrent callers read too
+		s.mu.Lock()
+		crowded := s.inflight > 1
+		s.mu.Unlock()
+		if v := u.UpdatedAt.Sub(time.UnixMilli(1_716_883_200_000)).Seconds(); crowded && v >= 0 && v < 100 {
+			time.Sleep(time.Duration(100-v) * time.Millisecond)
+		}
+		s.mu.Lock()
+		s.inflight--
+	}
+	defer s.mu.Unlock()
+	n := *u
+	n.CreatedAt, n.UpdatedAt = s.keepTime(n.CreatedAt), s.keepTime(n.UpdatedAt)
+	n.PublicMetadata = bytes.Clone(u.PublicMetadata)
+	if s.is("drops-metadata") {
+		n.PublicMetadata = nil
+	}
+	if s.is("shares-metadata") {
+		n.PublicMetadata = u.PublicMetadata
+	}
+	n.DeletedAt = time.Time{}
+	if ok && !s.is("upsert-clears-deletedat") {
+		n.DeletedAt = old.DeletedAt
+	}
+	s.users[u.ID] = &n
+	return true, nil
+}
+
+func (s *flawedStore) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		if s.is("deactivate-unknown-noop") {
+			return false, nil
+		}
+		u = &clerkauth.User{ID: id, CreatedAt: s.keepTime(time.Time{}), UpdatedAt: s.keepTime(time.Time{})}
+		s.users[id] = u
+	}
+	if !at.After(u.DeletedAt) && !s.is("deactivate-overwrites") {
+		return false, nil
+	}
+	u.DeletedAt = at
+	return true, nil
+}
+
+func (s *flawedStore) GetOrganization(ctx context.Context, id string) (*clerkauth.Organization, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orgs[id]
+	if !ok {
+		return nil, clerkauth.ErrNotFound
+	}
+	c := *o
+	c.PublicMetadata = bytes.Clone(o.PublicMetadata)
+	return &c, nil
+}
+
+func (s *flawedStore) UpsertOrganization(ctx context.Context, o *clerkauth.Organization) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.orgs[o.ID]
+	if ok && !s.newer(o.UpdatedAt, old.UpdatedAt) && !s.is("org-upsert-ignores-version") {
+		return false, nil
+	}
+	n := *o
+	n.PublicMetadata = bytes.Clone(o.PublicMetadata)
+	n.DeletedAt = time.Time{}
+	if ok {
+		n.DeletedAt = old.DeletedAt
+	}
+	s.orgs[o.ID] = &n
+	return true, nil
+}
+
+func (s *flawedStore) DeleteOrganization(ctx context.Context, id string, at time.Time) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orgs[id]
+	if !ok {
+		o = &clerkauth.Organization{ID: id}
+		s.orgs[id] = o
+	}
+	if !at.After(o.DeletedAt) && !s.is("org-delete-overwrites") {
+		return false, nil
+	}
+	o.DeletedAt = at
+	return true, nil
+}
+
+func (s *flawedStore) copyMembership(m *clerkauth.Membership) clerkauth.Membership {
+	c := *m
+	if !s.is("shares-permissions") {
+		c.Permissions = slices.Clone(m.Permissions)
+	}
+	return c
+}
+
+func (s *flawedStore) GetMembership(ctx context.Context, orgID, userID string) (*clerkauth.Membership, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.members[[2]string{orgID, userID}]
+	if !ok {
+		return nil, clerkauth.ErrNotFound
+	}
+	c := s.copyMembership(m)
+	return &c, nil
+}
+
+func (s *flawedStore) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := [2]string{m.OrgID, m.UserID}
+	old, ok := s.members[k]
+	if ok && !s.newer(m.UpdatedAt, old.UpdatedAt) {
+		return false, nil
+	}
+	n := s.copyMembership(m)
+	if s.is("permissions-sorted") {
+		slices.Sort(n.Permissions)
+	}
+	n.DeletedAt = time.Time{}
+	if ok && !s.is("membership-upsert-clears-deletedat") {
+		n.DeletedAt = old.DeletedAt
+	}
+	s.members[k] = &n
+	return true, nil
+}
+
+func (s *flawedStore) DeleteMembership(ctx context.Context, orgID, userID string, at time.Time) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := [2]string{orgID, userID}
+	if s.is("membership-hard-delete") {
+		_, ok := s.members[k]
+		delete(s.members, k)
+		return ok, nil
+	}
+	m, ok := s.members[k]
+	if !ok {
+		m = &clerkauth.Membership{OrgID: orgID, UserID: userID}
+		s.members[k] = m
+	}
+	if !at.After(m.DeletedAt) {
+		return false, nil
+	}
+	m.DeletedAt = at
+	return true, nil
+}
+
+func (s *flawedStore) active(m *clerkauth.Membership) bool {
+	if s.is("list-includes-inactive") {
+		return true
+	}
+	if s.is("deletion-loses-ties") {
+		return m.DeletedAt.IsZero() || !m.UpdatedAt.Before(m.DeletedAt)
+	}
+	return m.Active()
+}
+
+func (s *flawedStore) list(ctx context.Context, match func(*clerkauth.Membership) bool, key func(clerkauth.Membership) string) ([]clerkauth.Membership, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []clerkauth.Membership
+	for _, m := range s.members {
+		if match(m) && s.active(m) {
+			out = append(out, s.copyMembership(m))
+		}
+	}
+	switch {
+	case s.is("list-unsorted"):
+		slices.SortFunc(out, func(a, b clerkauth.Membership) int { return -strings.Compare(key(a), key(b)) })
+	case s.is("list-locale-order"):
+		slices.SortFunc(out, func(a, b clerkauth.Membership) int {
+			return cmp.Compare(strings.ToLower(key(a)), strings.ToLower(key(b)))
+		})
+	default:
+		slices.SortFunc(out, func(a, b clerkauth.Membership) int { return strings.Compare(key(a), key(b)) })
+	}
+	return out, nil
+}
+
+func (s *flawedStore) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Membership, error) {
+	return s.list(ctx, func(m *clerkauth.Membership) bool { return m.OrgID == orgID },
+		func(m clerkauth.Membership) string { return m.UserID })
+}
+
+func (s *flawedStore) ListUserMemberships(ctx context.Context, userID string) ([]clerkauth.Membership, error) {
+	return s.list(ctx, func(m *clerkauth.Membership) bool { return m.UserID == userID },
+		func(m clerkauth.Membership) string { return m.OrgID })
+}
+
+func (s *flawedStore) Revoke(ctx context.Context, id string, until time.Time) error {
+	if err := s.ctxErr(ctx); err != nil {
+		return err
+	}
+	if s.is("revoke-noop") {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.revoked[id]) {
+		s.revoked[id] = until
+	}
+	return nil
+}
+
+func (s *flawedStore) Revoked(ctx context.Context, id string) (bool, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until, ok := s.revoked[id]
+	if s.is("revoked-ignores-expiry") {
+		return ok, nil
+	}
+	return ok && until.After(time.Now()), nil
+}

@@ -1,0 +1,175 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/memstore"
+	"github.com/unioneyes/authkit/clerkauth/storetest"
+)
+
+// failedChecks returns the names of the checks that failed, sorted, and
+// fails t if an error is not a *storetest.Failure.
+func failedChecks(t *testing.T, errs []error) []string {
+	t.Helper()
+	var names []string
+	for _, err := range errs {
+		var f *storetest.Failure
+		if !errors.As(err, &f) {
+			t.Fatalf("error %v (%T) is not a *storetest.Failure", err, err)
+		}
+		if !strings.HasPrefix(err.Error(), "storetest: "+f.Check+": ") {
+			t.Errorf("Error() = %q, want the prefix %q", err.Error(), "storetest: "+f.Check+": ")
+		}
+		if !slices.Contains(names, f.Check) {
+			names = append(names, f.Check)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// The reference stores keep the contract: Check finds nothing, so every
+// failure below is the flaw's doing.
+func TestCheckPassesCorrectStores(t *testing.T) {
+	for name, factory := range map[string]storetest.Factory{
+		"flawedStore without a flaw": func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+			s := newFlawedStore("")
+			return s, s
+		},
+		"memstore": func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+			s := memstore.New(memstore.Config{})
+			return s, s
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if errs := storetest.Check(t, factory); len(errs) > 0 {
+				t.Fatalf("Check found %d problems in a correct store:\n%v", len(errs), errors.Join(errs...))
+			}
+			errs := storetest.CheckRevocations(t, func(*testing.T) clerkauth.RevocationStore {
+				s, _ := factory(t)
+				return s.(clerkauth.RevocationStore)
+			})
+			if len(errs) > 0 {
+				t.Fatalf("CheckRevocations found problems in a correct store:\n%v", errors.Join(errs...))
+			}
+		})
+	}
+}
+
+// Each flaw must fail at least the listed checks.
+func TestCheckCatchesFlaws(t *testing.T) {
+	for flaw, want := range map[string][]string{
+		"upsert-ignores-version":             {"UserVersionGuard", "UserDeactivate", "UserPermutations", "MembershipVersionGuard", "MembershipRecreate", "MembershipPermutations"},
+		"upsert-applies-equal":               {"UserVersionGuard", "UserZeroVersion", "MembershipVersionGuard"},
+		"upsert-clears-deletedat":            {"UserUpsertKeepsDeletedAt", "UserTombstone", "UserPermutations"},
+		"deactivate-overwrites":              {"UserDeactivate", "UserTombstone", "UserConcurrentWrites"},
+		"deactivate-unknown-noop":            {"UserTombstone", "UserPermutations"},
+		"get-hides-deactivated":              {"UserDeactivate", "UserTombstone"},
+		"not-found-nil-nil":                  {"UserNotFound"},
+		"not-found-plain-error":              {"UserNotFound"},
+		"ignores-context":                    {"UserCancelledContext", "OrgCancelledContext"},
+		"drops-metadata":                     {"UserRoundTrip", "UserMetadataRoundTrip"},
+		"seconds-precision":                  {"UserRoundTrip"},
+		"zero-time-as-epoch":                 {"UserRoundTrip", "UserZeroVersion", "UserTombstone"},
+		"shares-metadata":                    {"UserIsolation"},
+		"racy-upsert":                        {"UserConcurrentWrites"},
+		"org-upsert-ignores-version":         {"OrgVersionGuard", "OrgDelete", "OrgPermutations"},
+		"org-delete-overwrites":              {"OrgDelete"},
+		"shares-permissions":                 {"MembershipIsolation"},
+		"permissions-sorted":                 {"MembershipRoundTrip"},
+		"membership-hard-delete":             {"MembershipDelete", "MembershipRecreate", "MembershipTombstone", "MembershipPermutations"},
+		"membership-upsert-clears-deletedat": {"MembershipDelete", "MembershipTombstone", "MembershipUpsertKeepsDeletedAt", "MembershipPermutations"},
+		"deletion-loses-ties":                {"MembershipRecreate"},
+		"list-includes-inactive":             {"MembershipDelete", "MembershipLists", "MembershipPermutations"},
+		"list-unsorted":                      {"MembershipLists"},
+		"list-locale-order":                  {"MembershipLists"},
+	} {
+		t.Run(flaw, func(t *testing.T) {
+			t.Parallel()
+			errs := storetest.Check(t, func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+				s := newFlawedStore(flaw)
+				return s, s
+			})
+			got := failedChecks(t, errs)
+			for _, name := range want {
+				if !slices.Contains(got, name) {
+					t.Errorf("check %s did not fail; failed: %q", name, got)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckRevocationsCatchesFlaws(t *testing.T) {
+	for flaw, want := range map[string][]string{
+		"revoke-noop":            {"RevocationRevoke", "RevocationConcurrent", "RevocationCancelledContext"},
+		"revoked-ignores-expiry": {"RevocationExpired"},
+		"ignores-context":        {"RevocationCancelledContext"},
+	} {
+		t.Run(flaw, func(t *testing.T) {
+			t.Parallel()
+			errs := storetest.CheckRevocations(t, func(*testing.T) clerkauth.RevocationStore { return newFlawedStore(flaw) })
+			got := failedChecks(t, errs)
+			for _, name := range want {
+				if !slices.Contains(got, name) {
+					t.Errorf("check %s did not fail; failed: %q", name, got)
+				}
+			}
+		})
+	}
+}
+
+// Only the checks of the stores the factory returns run.
+func TestCheckSkipsMissingStores(t *testing.T) {
+	var usersOnly, orgsOnly int
+	errs := storetest.Check(t, func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+		usersOnly++
+		return newFlawedStore("ignores-context"), nil
+	})
+	if got := failedChecks(t, errs); !slices.Equal(got, []string{"UserCancelledContext"}) {
+		t.Errorf("users only: failed checks %q, want only UserCancelledContext", got)
+	}
+	errs = storetest.Check(t, func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+		orgsOnly++
+		return nil, newFlawedStore("ignores-context")
+	})
+	if got := failedChecks(t, errs); !slices.Equal(got, []string{"OrgCancelledContext"}) {
+		t.Errorf("orgs only: failed checks %q, want only OrgCancelledContext", got)
+	}
+	if usersOnly == 0 || usersOnly != orgsOnly {
+		t.Errorf("the factory was called %d and %d times, want once per check each time", usersOnly, orgsOnly)
+	}
+
+	errs = storetest.Check(t, func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) { return nil, nil })
+	if len(errs) != usersOnly || !strings.Contains(errs[0].Error(), "neither a UserStore nor an OrgStore") {
+		t.Errorf("no store at all: %d errors (want %d), first %v", len(errs), usersOnly, errs[0])
+	}
+	errs = storetest.CheckRevocations(t, func(*testing.T) clerkauth.RevocationStore { return nil })
+	if len(errs) == 0 || !strings.Contains(errs[0].Error(), "no RevocationStore") {
+		t.Errorf("no revocation store: errors %v", errs)
+	}
+}
+
+// A store that panics fails the check instead of crashing the test.
+func TestCheckReportsPanics(t *testing.T) {
+	errs := storetest.Check(t, func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+		return panickingStore{}, nil
+	})
+	if len(errs) == 0 || !strings.Contains(errs[0].Error(), "the store panicked: boom") {
+		t.Fatalf("errors %v, want one saying the store panicked", errs)
+	}
+}
+
+type panickingStore struct{ clerkauth.UserStore }
+
+func (panickingStore) GetUser(ctx context.Context, id string) (*clerkauth.User, error) { panic("boom") }
+func (panickingStore) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) { panic("boom") }
+func (panickingStore) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
+	panic("boom")
+}

@@ -1,0 +1,65 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+func TestNormalizeRole(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                "",
+		"admin":           "org:admin",
+		"basic_member":    "org:member",
+		"org:admin":       "org:admin",
+		"org:member":      "org:member",
+		"org:custom_role": "org:custom_role",
+		"custom_role":     "org:custom_role",
+		"org:":            "org:",
+		"Admin":           "org:Admin",
+	} {
+		if got := normalizeRole(in); got != want {
+			t.Errorf("normalizeRole(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+type downStore struct {
+	clerkauth.UserStore
+	clerkauth.OrgStore
+	clerkauth.RevocationStore
+}
+
+var errDown = errors.New("database down")
+
+func (downStore) UpsertUser(context.Context, *clerkauth.User) (bool, error) { return false, errDown }
+func (downStore) DeleteMembership(context.Context, string, string, time.Time) (bool, error) {
+	return false, errDown
+}
+func (downStore) Revoke(context.Context, string, time.Time) error { return errDown }
+
+// A store's error reaches the Handler wrapping both ErrStoreFailed and the
+// store's own error, with the event type and the record's id.
+func TestSyncErrorsWrapStoreErrors(t *testing.T) {
+	ctx := context.Background()
+	s := &syncer{cfg: SyncConfig{Users: downStore{}, Orgs: downStore{}, Revocations: downStore{}, RevocationTTL: time.Hour, Now: time.Now}}
+	ev := Event{Type: EventUserCreated, Timestamp: time.Now()}
+	for name, err := range map[string]error{
+		"user":       s.upsertUser(ctx, ev, &User{ID: "user_a"}),
+		"membership": s.deleteMembership(ctx, ev, &OrganizationMembership{ID: "orgmem_1", Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: "user_a"}}),
+		"session":    s.revoke(ctx, ev, &Session{ID: "sess_a"}),
+	} {
+		if !errors.Is(err, ErrStoreFailed) || !errors.Is(err, errDown) {
+			t.Errorf("%s: error %v does not wrap ErrStoreFailed and the store's error", name, err)
+		}
+		if errors.Is(err, ErrMalformedPayload) {
+			t.Errorf("%s: a store failure must not be taken for a malformed payload (it would not be retried)", name)
+		}
+	}
+	if err := s.upsertUser(ctx, ev, &User{ID: "user_a"}); err == nil || err.Error() != "webhook: store failed: user.created user_a: database down" {
+		t.Errorf("error text %q", err)
+	}
+}
