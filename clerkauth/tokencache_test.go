@@ -190,3 +190,17 @@ func TestSmallCacheEvicts(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return cache.Len() <= 10 }, 5*time.Second, 10*time.Millisecond)
 }
+
+func TestCacheHitRechecksNotBefore(t *testing.T) {
+	clock := &settableClock{now: testNow}
+	cache := newCache(t, clock, time.Hour)
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	f := cacheFixture(t, iss, cache, clock, nil)
+	tok := iss.Token().Sign() // iat now, nbf 10 s before
+	_, err := f.verify(t, tok)
+	require.NoError(t, err)
+	clock.Add(-20 * time.Second) // the clock is set back
+	_, err = f.verify(t, tok)
+	require.ErrorIs(t, err, clerkauth.ErrTokenNotYetValid)
+}

@@ -54,9 +54,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	if s.cache != nil {
 		cacheKey = s.keyer.key(token)
 		if cached, ok := s.cache.Get(cacheKey); ok {
-			// Only time can change the verdict on a token already verified in full.
-			if !s.now().Before(cached.ExpiresAt.Add(s.leeway)) {
+			// Only time can change the verdict on a token already verified in full (a
+			// clock set back can even make nbf and iat fail again).
+			now := s.now()
+			if !now.Before(cached.ExpiresAt.Add(s.leeway)) {
 				return nil, fmt.Errorf("%w: %w", ErrTokenExpired, jwt.ErrTokenExpired)
+			}
+			if later := now.Add(s.leeway); later.Before(cached.NotBefore) || later.Before(cached.IssuedAt) {
+				return nil, fmt.Errorf("%w: %w", ErrTokenNotYetValid, jwt.ErrTokenNotValidYet)
 			}
 			return cached, nil
 		}
