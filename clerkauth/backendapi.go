@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -204,19 +203,11 @@ func bapiBaseURL(raw string) (string, error) {
 	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return "", fmt.Errorf("%w: BackendAPIConfig.URL must have no user info, query or fragment", ErrConfig)
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	default:
 		return "", fmt.Errorf("%w: BackendAPIConfig.URL %q must be https (http only for a loopback host)", ErrConfig, raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // endpointFor returns how token is verified, or ErrTokenType for a token of another form,

@@ -267,8 +267,9 @@ func checkOrigin(o string) error {
 	return nil
 }
 
+// isLoopback reports whether host is "localhost" or a loopback IP address.
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
