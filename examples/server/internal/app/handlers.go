@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/orgctx"
+)
+
+// healthTimeout bounds the database (and Redis) checks of one health request.
+const healthTimeout = 2 * time.Second
+
+// pinger is a dependency the health check asks: the SQL store, the Redis store.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// healthHandler answers GET /api/auth_core/health/: 200 {"status":"healthy"} when every
+// dependency answers, else 503 {"status":"unhealthy"}. The reason goes to the log, once
+// per change of state, never to the client.
+type healthHandler struct {
+	deps      map[string]pinger
+	log       *slog.Logger
+	unhealthy atomic.Bool
+}
+
+// ServeHTTP pings every dependency within healthTimeout.
+func (h *healthHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	for name, dep := range h.deps {
+		if err := dep.Ping(ctx); err != nil {
+			if !h.unhealthy.Swap(true) {
+				h.log.Error("health: dependency failing", "dependency", name, "error", err)
+			}
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy"})
+			return
+		}
+	}
+	if h.unhealthy.Swap(false) {
+		h.log.Info("health: dependencies answer again")
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "healthy"})
+}
+
+// meResponse is the body of GET /api/auth_core/me/, the Django endpoint's shape.
+type meResponse struct {
+	// ID is the Clerk user id. The Django backend answered its own integer primary key
+	// here; this server keys its users by the Clerk id, so both fields carry it.
+	ID          string       `json:"id"`
+	Email       string       `json:"email"`
+	FirstName   string       `json:"first_name"`
+	LastName    string       `json:"last_name"`
+	ClerkUserID string       `json:"clerk_user_id"`
+	Org         *orgResponse `json:"organization"` // null without an active organization
+}
+
+// orgResponse is the active organization of the session.
+type orgResponse struct {
+	ID          string   `json:"id"`
+	Slug        string   `json:"slug"`
+	Role        string   `json:"role"`
+	Permissions []string `json:"permissions"`
+}
+
+// handleMe answers the signed-in user: the local record the middleware provisioned on
+// the user's first request (and webhooks keep up to date), with the session's active
+// organization. A deactivated user never gets here: the middleware answers 403.
+func handleMe(w http.ResponseWriter, r *http.Request) {
+	u, ok := clerkauth.UserFromContext(r.Context())
+	if !ok { // cannot happen: the verifier has a UserStore
+		orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusInternalServerError, "internal_error", "no user")
+		return
+	}
+	resp := meResponse{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, ClerkUserID: u.ID}
+	if org, ok := orgctx.FromContext(r.Context()); ok {
+		resp.Org = &orgResponse{ID: org.ID, Slug: org.Slug, Role: org.Role, Permissions: nonNil(org.Permissions)}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// memberResponse is one member in the members and admin answers. The admin answer adds
+// the member's profile from the user store.
+type memberResponse struct {
+	UserID      string   `json:"user_id"`
+	Role        string   `json:"role"`
+	Permissions []string `json:"permissions"`
+	Email       *string  `json:"email,omitempty"`
+	FirstName   *string  `json:"first_name,omitempty"`
+	LastName    *string  `json:"last_name,omitempty"`
+}
+
+// membersResponse is the body of the members and admin endpoints.
+type membersResponse struct {
+	OrganizationID string           `json:"organization_id"`
+	Members        []memberResponse `json:"members"`
+}
+
+// membersHandler answers GET /api/auth_core/orgs/{org_id}/members/ (any member of the
+// active organization) and, with profiles, …/admin/ (its admins). The guards in front of
+// it have checked that {org_id} is the session's active organization (404 otherwise) and,
+// for admin, the role; the list comes from the store the membership webhooks keep.
+type membersHandler struct {
+	orgs     clerkauth.OrgStore
+	users    clerkauth.UserStore // profiles, for the admin view; nil for the members view
+	log      *slog.Logger
+	profiles bool
+}
+
+// ServeHTTP lists the active organization's members, with profiles for the admin view.
+func (h *membersHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	orgID, err := orgctx.OrgID(ctx) // the guards made sure it is {org_id}
+	if err != nil {
+		orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusForbidden, orgctx.CodeInsufficientScope, "an active organization is required")
+		return
+	}
+	members, err := h.orgs.ListMembers(ctx, orgID)
+	if err != nil {
+		h.unavailable(w, "listing members", err)
+		return
+	}
+	resp := membersResponse{OrganizationID: orgID, Members: make([]memberResponse, 0, len(members))}
+	for _, m := range members {
+		mr := memberResponse{UserID: m.UserID, Role: m.Role, Permissions: nonNil(m.Permissions)}
+		if h.profiles {
+			var email, first, last string
+			u, err := h.users.GetUser(ctx, m.UserID)
+			switch {
+			case err == nil:
+				email, first, last = u.Email, u.FirstName, u.LastName
+			case !errors.Is(err, clerkauth.ErrNotFound): // not synced yet: empty profile
+				h.unavailable(w, "reading a member's profile", err)
+				return
+			}
+			mr.Email, mr.FirstName, mr.LastName = &email, &first, &last
+		}
+		resp.Members = append(resp.Members, mr)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// unavailable logs a store failure and answers 503.
+func (h *membersHandler) unavailable(w http.ResponseWriter, what string, err error) {
+	h.log.Error("members: store failed", "operation", what, "error", err)
+	w.Header().Set("Retry-After", "5")
+	orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "store temporarily unavailable")
+}
+
+// writeJSON writes v as the JSON body of a status answer that no cache may keep.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// nonNil returns s, or an empty slice for nil, so that JSON shows [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return slices.Clone(s)
+}

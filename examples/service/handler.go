@@ -1,0 +1,73 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/unioneyes/authkit/audit"
+	"github.com/unioneyes/authkit/clerkauth"
+)
+
+// scopeReportsWrite is the scope POST /v1/reports requires.
+const scopeReportsWrite = "reports:write"
+
+// newHandler builds the routes behind an audit middleware writing JSON lines to
+// auditOut. Each route says which kinds of credential it takes.
+func newHandler(v *clerkauth.Verifier, auditOut io.Writer) http.Handler {
+	anyone := v.Middleware(clerkauth.Accept(clerkauth.KindSession, clerkauth.KindServiceAccount,
+		clerkauth.KindAPIKey, clerkauth.KindM2MToken, clerkauth.KindOAuthToken))
+	machines := v.Middleware(clerkauth.Accept(clerkauth.KindServiceAccount, clerkauth.KindAPIKey, clerkauth.KindM2MToken))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /v1/whoami", anyone(http.HandlerFunc(whoami)))
+	mux.Handle("POST /v1/reports", machines(clerkauth.RequireScope(scopeReportsWrite)(http.HandlerFunc(createReport))))
+	return audit.Middleware(audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil))))(audit.CaptureRoute(mux))
+}
+
+// whoami answers who is calling: the credential's kind, id, subject, name and scopes.
+func whoami(w http.ResponseWriter, r *http.Request) {
+	p, _ := clerkauth.PrincipalFromContext(r.Context()) // the middleware put one there
+	resp := map[string]any{
+		"kind": p.Kind, "id": p.ID, "subject": p.Subject, "name": p.Name, "scopes": nonNil(p.Scopes),
+	}
+	if !p.ExpiresAt.IsZero() {
+		resp["expires_at"] = p.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// createReport accepts {"title": "…"} from a machine holding reports:write and answers the
+// created report (this example keeps nothing).
+func createReport(w http.ResponseWriter, r *http.Request) {
+	p, _ := clerkauth.PrincipalFromContext(r.Context())
+	var req struct {
+		Title string `json:"title"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil || req.Title == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "detail": `want {"title":"…"}`})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"id": "rep_" + rand.Text(), "title": req.Title, "created_by": p.Subject, "credential": p.Kind,
+	})
+}
+
+// writeJSON writes v as a JSON answer no cache may keep.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// nonNil returns s, or an empty slice for nil (JSON [] rather than null).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
