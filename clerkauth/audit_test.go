@@ -81,3 +81,28 @@ func TestAuditRecordsIdentityAndReasons(t *testing.T) {
 	}
 	require.NotContains(t, string(all), "ak_good")
 }
+
+func TestAuditNamesWhoAStoreRefused(t *testing.T) {
+	revs := &fakeRevocations{revoked: map[string]bool{"sess_revoked": true}}
+	users := newFakeUsers()
+	users.users["user_gone"] = clerkauth.User{ID: "user_gone", DeletedAt: testNow}
+	f := newFixture(t, func(c *clerkauth.Config) { c.Revocations = revs; c.Users = users })
+	rec := &audittest.Recorder{}
+	h := audit.Middleware(rec)(f.v.Middleware()(http.NotFoundHandler()))
+	for _, tc := range []struct {
+		token, user, session, reason string
+		status                       int
+	}{
+		{f.iss.Token().User("user_gone").Session("sess_1").Sign(), "user_gone", "sess_1", "clerkauth: user deactivated", http.StatusForbidden},
+		{f.iss.Token().User("user_2").Session("sess_revoked").Sign(), "user_2", "sess_revoked", "clerkauth: session revoked", http.StatusUnauthorized},
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), bearer(tc.token))
+		r, ok := rec.Last()
+		require.True(t, ok)
+		require.Equal(t, tc.status, r.Status)
+		require.Equal(t, audit.AuthFailure, r.AuthOutcome)
+		require.Equal(t, tc.reason, r.AuthFailure)
+		require.Equal(t, tc.user, r.UserID, "the record says who was refused")
+		require.Equal(t, tc.session, r.SessionID)
+	}
+}

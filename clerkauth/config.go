@@ -33,8 +33,10 @@ var ErrConfig = errors.New("clerkauth: invalid configuration")
 // no effect.
 type Config struct {
 	// Keys verify the tokens' signatures: a *jwks.Remote (Clerk's JWKS) or a
-	// *jwks.Static (Clerk's PEM key, networkless). Required. Use one key source per Clerk
-	// instance: a token of another instance then finds no key.
+	// *jwks.Static (Clerk's PEM key, networkless). Use one key source per Clerk instance: a
+	// token of another instance then finds no key. Required, unless the verifier is for
+	// machine credentials only (Machine set, no Keys and no Issuer): then every session
+	// token is refused with ErrKindNotAccepted.
 	Keys jwks.Source
 
 	// Issuer is the instance's Frontend API URL, exactly as tokens carry it in iss:
@@ -129,18 +131,19 @@ func (c Config) validate() (*settings, error) {
 		maxBytes: c.MaxTokenBytes,
 		now:      c.Now,
 	}
-	if c.Keys == nil {
-		return nil, fmt.Errorf("%w: Keys is required", ErrConfig)
-	}
-	s.ctxKeys, _ = c.Keys.(jwks.ContextSource)
-
 	issuers := c.Issuers
 	if c.Issuer != "" {
 		issuers = append([]string{c.Issuer}, issuers...)
 	}
-	if len(issuers) == 0 {
+	switch {
+	case c.Keys == nil && len(issuers) == 0 && c.Machine != nil:
+		// A verifier of machine credentials only: every session token is refused.
+	case c.Keys == nil:
+		return nil, fmt.Errorf("%w: Keys is required (or only Machine, for machine credentials alone)", ErrConfig)
+	case len(issuers) == 0:
 		return nil, fmt.Errorf("%w: Issuer is required", ErrConfig)
 	}
+	s.ctxKeys, _ = c.Keys.(jwks.ContextSource)
 	for _, iss := range issuers {
 		if err := checkIssuer(iss); err != nil {
 			return nil, err

@@ -170,3 +170,24 @@ func TestPrincipalOfASession(t *testing.T) {
 	_, ok := clerkauth.PrincipalFromContext(t.Context())
 	require.False(t, ok)
 }
+
+func TestMachineOnlyVerifier(t *testing.T) {
+	v, err := clerkauth.NewVerifier(clerkauth.Config{Machine: &fakeMachine{}})
+	require.NoError(t, err)
+	h := v.Middleware(clerkauth.Accept(clerkauth.KindSession, clerkauth.KindAPIKey))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, bearer("ak_good"))
+	require.Equal(t, http.StatusNoContent, rec.Code)
+
+	f := newFixture(t, nil)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, bearer(f.iss.Token().Sign()))
+	require.Equal(t, http.StatusUnauthorized, rec.Code, "no session keys: session tokens are refused")
+	_, err = v.Verify(t.Context(), f.iss.Token().Sign())
+	require.ErrorIs(t, err, clerkauth.ErrKindNotAccepted)
+
+	_, err = clerkauth.NewVerifier(clerkauth.Config{Machine: &fakeMachine{}, Issuer: "https://clerk.example.com"})
+	require.ErrorIs(t, err, clerkauth.ErrConfig, "an issuer without keys is a mistake")
+}

@@ -118,15 +118,19 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 				err = ErrKindNotAccepted
 			} else {
 				var s *Session
-				var u *User
-				if s, u, err = m.v.Authenticate(ctx, token); err == nil {
+				if s, err = m.v.Verify(ctx, token); err == nil {
+					// A valid token: whoever it is, the audit record names them, also
+					// when a store then refuses them (revoked, deactivated).
 					annotateSuccess(ctx, s)
-					ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
-					if u != nil {
-						ctx = withUser(ctx, u)
+					var u *User
+					if u, err = m.v.checkStores(ctx, s); err == nil {
+						ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
+						if u != nil {
+							ctx = withUser(ctx, u)
+						}
+						next.ServeHTTP(w, r.WithContext(ctx))
+						return
 					}
-					next.ServeHTTP(w, r.WithContext(ctx))
-					return
 				}
 			}
 		}

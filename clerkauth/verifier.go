@@ -50,6 +50,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.keys == nil {
+		return nil, fmt.Errorf("%w: this verifier has no session keys", ErrKindNotAccepted)
+	}
 	var cacheKey TokenCacheKey
 	if s.cache != nil {
 		cacheKey = s.keyer.key(token)

@@ -1,10 +1,16 @@
 package orgctx
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 )
+
+// errorBody is the JSON body of every error answer.
+type errorBody struct {
+	Error  string `json:"error"`
+	Detail string `json:"detail"`
+}
 
 // DefaultRealm is the realm of the Bearer challenges authkit writes unless told otherwise.
 const DefaultRealm = "api"
@@ -64,8 +70,12 @@ func WriteError(w http.ResponseWriter, realm string, status int, code, detail st
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	body := `{"error":` + strconv.Quote(code) + `,"detail":` + strconv.Quote(detail) + "}\n"
+	body, err := json.Marshal(errorBody{Error: code, Detail: detail})
+	if err != nil { // cannot happen for two strings; never write a broken body
+		body = []byte(`{"error":"internal"}`)
+	}
+	body = append(body, '\n')
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = strings.NewReader(body).WriteTo(w)
+	_, _ = w.Write(body)
 }
