@@ -65,10 +65,12 @@ func TestCheckPassesCorrectStores(t *testing.T) {
 // Each flaw must fail at least the listed checks.
 func TestCheckCatchesFlaws(t *testing.T) {
 	for flaw, want := range map[string][]string{
-		"upsert-ignores-version":             {"UserVersionGuard", "UserDeactivate", "UserPermutations", "MembershipVersionGuard", "MembershipRecreate", "MembershipPermutations"},
-		"upsert-applies-equal":               {"UserVersionGuard", "UserZeroVersion", "MembershipVersionGuard"},
-		"upsert-clears-deletedat":            {"UserUpsertKeepsDeletedAt", "UserTombstone", "UserPermutations"},
-		"deactivate-overwrites":              {"UserDeactivate", "UserTombstone", "UserConcurrentWrites"},
+		"upsert-ignores-version":  {"UserVersionGuard", "UserDeactivate", "UserPermutations", "MembershipVersionGuard", "MembershipRecreate", "MembershipPermutations"},
+		"upsert-applies-equal":    {"UserVersionGuard", "UserZeroVersion", "MembershipVersionGuard"},
+		"upsert-clears-deletedat": {"UserUpsertKeepsDeletedAt", "UserTombstone", "UserPermutations"},
+		// UserConcurrentWrites catches this flaw too, but only when the goroutine with
+		// the latest time is not the last to write (49 runs in 50): not asserted.
+		"deactivate-overwrites":              {"UserDeactivate", "UserTombstone"},
 		"deactivate-unknown-noop":            {"UserTombstone", "UserPermutations"},
 		"get-hides-deactivated":              {"UserDeactivate", "UserTombstone"},
 		"not-found-nil-nil":                  {"UserNotFound"},
