@@ -18,30 +18,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const bapiTestSecret = "sk_test_Sup3rS3cretK3yV4lue"
 
-// bapiClock is a settable clock.
-type bapiClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newBAPIClock() *bapiClock { return &bapiClock{t: time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *bapiClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *bapiClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newBAPIClock() *clerkauthtest.Clock {
+	return clerkauthtest.NewClock(time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // bapiAnswer is what the fake answers for one token.
@@ -173,7 +159,7 @@ func (l *bapiLog) count(level string) int {
 
 type bapiEnv struct {
 	fake  *bapiFake
-	clock *bapiClock
+	clock *clerkauthtest.Clock
 	log   *bapiLog
 	b     *BackendAPI
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // cacheFixture is a verifier with a MemoryTokenCache and a settable clock shared by both.
-func cacheFixture(t *testing.T, iss *clerkauthtest.Issuer, cache *clerkauth.MemoryTokenCache, clock *settableClock, cfg func(*clerkauth.Config)) *fixture {
+func cacheFixture(t *testing.T, iss *clerkauthtest.Issuer, cache *clerkauth.MemoryTokenCache, clock *clerkauthtest.Clock, cfg func(*clerkauth.Config)) *fixture {
 	t.Helper()
 	return fixtureFor(t, iss, func(c *clerkauth.Config) {
 		c.Now = clock.Now
@@ -24,7 +24,7 @@ func cacheFixture(t *testing.T, iss *clerkauthtest.Issuer, cache *clerkauth.Memo
 	})
 }
 
-func newCache(t *testing.T, clock *settableClock, maxTTL time.Duration) *clerkauth.MemoryTokenCache {
+func newCache(t *testing.T, clock *clerkauthtest.Clock, maxTTL time.Duration) *clerkauth.MemoryTokenCache {
 	t.Helper()
 	c, err := clerkauth.NewMemoryTokenCache(clerkauth.MemoryTokenCacheConfig{MaxTTL: maxTTL, Now: clock.Now})
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func newCache(t *testing.T, clock *settableClock, maxTTL time.Duration) *clerkau
 }
 
 func TestCachedTokenStillExpiresOnTime(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	cache := newCache(t, clock, time.Hour)
 	iss := clerkauthtest.NewIssuer()
 	defer iss.Close()
@@ -46,16 +46,16 @@ func TestCachedTokenStillExpiresOnTime(t *testing.T) {
 	require.NoError(t, err)
 	require.Same(t, first, again, "served from the cache")
 
-	clock.Add(time.Minute + 4*time.Second) // exp + 4 s: inside the 5 s leeway
+	clock.Advance(time.Minute + 4*time.Second) // exp + 4 s: inside the 5 s leeway
 	_, err = f.verify(t, tok)
 	require.NoError(t, err)
-	clock.Add(time.Second) // exp + leeway
+	clock.Advance(time.Second) // exp + leeway
 	_, err = f.verify(t, tok)
 	require.ErrorIs(t, err, clerkauth.ErrTokenExpired)
 }
 
 func TestCacheEntryBoundedByMaxTTL(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	cache := newCache(t, clock, 10*time.Second)
 	iss := clerkauthtest.NewIssuer()
 	defer iss.Close()
@@ -63,14 +63,14 @@ func TestCacheEntryBoundedByMaxTTL(t *testing.T) {
 	tok := iss.Token().Lifetime(time.Hour).Sign()
 	first, err := f.verify(t, tok)
 	require.NoError(t, err)
-	clock.Add(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	again, err := f.verify(t, tok)
 	require.NoError(t, err, "still valid, verified again in full")
 	require.NotSame(t, first, again)
 }
 
 func TestCacheIsNeverSharedBetweenVerifiers(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	cache := newCache(t, clock, time.Hour) // one cache object given to two verifiers
 	instanceA := clerkauthtest.NewIssuer()
 	defer instanceA.Close()
@@ -96,7 +96,7 @@ func TestCacheIsNeverSharedBetweenVerifiers(t *testing.T) {
 }
 
 func TestForgedTokensNeverEnterTheCache(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	cache := newCache(t, clock, time.Hour)
 	iss := clerkauthtest.NewIssuer()
 	defer iss.Close()
@@ -117,7 +117,7 @@ func TestForgedTokensNeverEnterTheCache(t *testing.T) {
 	old := iss.SigningKey()
 	iss.Rotate()
 	iss.Retire(old.ID)
-	clock.Add(2 * time.Second)
+	clock.Advance(2 * time.Second)
 	_, err = f.verify(t, iss.Token().KeyID("ins_trigger_refresh").Sign()) // makes the Remote refresh
 	require.ErrorIs(t, err, clerkauth.ErrUnknownKey)
 	lateForgery := iss.Token().KeyID(old.ID).SignWith(old.Private).Sign()
@@ -148,7 +148,7 @@ func TestCacheHitsStillCheckRevocationsAndUsers(t *testing.T) {
 }
 
 func TestTokenCacheConfig(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	_, err := clerkauth.NewMemoryTokenCache(clerkauth.MemoryTokenCacheConfig{MaxEntries: -1})
 	require.ErrorIs(t, err, clerkauth.ErrConfig)
 	iss := clerkauthtest.NewIssuer()
@@ -178,7 +178,7 @@ func TestTokenCacheConfig(t *testing.T) {
 }
 
 func TestSmallCacheEvicts(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	cache, err := clerkauth.NewMemoryTokenCache(clerkauth.MemoryTokenCacheConfig{MaxEntries: 10, Now: clock.Now})
 	require.NoError(t, err)
 	iss := clerkauthtest.NewIssuer()
@@ -192,7 +192,7 @@ func TestSmallCacheEvicts(t *testing.T) {
 }
 
 func TestCacheHitRechecksNotBefore(t *testing.T) {
-	clock := &settableClock{now: testNow}
+	clock := clerkauthtest.NewClock(testNow)
 	cache := newCache(t, clock, time.Hour)
 	iss := clerkauthtest.NewIssuer()
 	defer iss.Close()
@@ -200,7 +200,7 @@ func TestCacheHitRechecksNotBefore(t *testing.T) {
 	tok := iss.Token().Sign() // iat now, nbf 10 s before
 	_, err := f.verify(t, tok)
 	require.NoError(t, err)
-	clock.Add(-20 * time.Second) // the clock is set back
+	clock.Advance(-20 * time.Second) // the clock is set back
 	_, err = f.verify(t, tok)
 	require.ErrorIs(t, err, clerkauth.ErrTokenNotYetValid)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 )
 
 // fakeUsers is a UserStore double that counts reads and can fail.
@@ -100,24 +101,6 @@ func (f *fakeRevocations) Revoked(ctx context.Context, sid string) (bool, error)
 	return f.revoked[sid], nil
 }
 
-// settableClock is a clock tests move by hand.
-type settableClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *settableClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *settableClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func userEcho(w http.ResponseWriter, r *http.Request) {
 	u, ok := clerkauth.UserFromContext(r.Context())
 	if !ok {
@@ -129,7 +112,7 @@ func userEcho(w http.ResponseWriter, r *http.Request) {
 
 func TestProvisioningAndTheUserCache(t *testing.T) {
 	store := newFakeUsers()
-	cacheClock := &settableClock{now: testNow}
+	cacheClock := clerkauthtest.NewClock(testNow)
 	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Minute, MaxStale: time.Hour, Now: cacheClock.Now})
 	require.NoError(t, err)
 	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
@@ -175,7 +158,7 @@ func TestProvisioningAndTheUserCache(t *testing.T) {
 	_, err = store.DeactivateUser(t.Context(), "user_bob", testNow)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, do(bob).Code, "still cached")
-	cacheClock.Add(time.Minute)
+	cacheClock.Advance(time.Minute)
 	require.Equal(t, http.StatusForbidden, do(bob).Code)
 
 	// A later upsert (an old user.updated delivered late) never brings a user back.
@@ -186,7 +169,7 @@ func TestProvisioningAndTheUserCache(t *testing.T) {
 
 func TestUserStoreOutage(t *testing.T) {
 	store := newFakeUsers()
-	cacheClock := &settableClock{now: testNow}
+	cacheClock := clerkauthtest.NewClock(testNow)
 	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Minute, MaxStale: time.Hour, Now: cacheClock.Now})
 	require.NoError(t, err)
 	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
@@ -195,7 +178,7 @@ func TestUserStoreOutage(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 
 	store.fail.Store(true)
-	cacheClock.Add(30 * time.Minute) // past the TTL, within MaxStale
+	cacheClock.Advance(30 * time.Minute) // past the TTL, within MaxStale
 	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code, "a cached user keeps working while the store is down")
 
 	rec = f.serve(bearer(f.iss.Token().User("user_new").Sign()))
@@ -205,7 +188,7 @@ func TestUserStoreOutage(t *testing.T) {
 	require.ErrorIs(t, err, clerkauth.ErrStoreUnavailable)
 	require.ErrorIs(t, err, errDown)
 
-	cacheClock.Add(time.Hour) // beyond MaxStale
+	cacheClock.Advance(time.Hour) // beyond MaxStale
 	require.Equal(t, http.StatusServiceUnavailable, f.serve(bearer(known)).Code)
 
 	store.fail.Store(false)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -51,24 +53,6 @@ func newLogger() (*slog.Logger, *logBuffer) {
 	return slog.New(slog.NewTextHandler(lb, nil)), lb
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_800_000_000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newFakeClock() *clerkauthtest.Clock { return clerkauthtest.NewClock(time.Unix(1_800_000_000, 0)) }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -69,7 +70,7 @@ func (b *syncBuffer) records(t testing.TB, msg string) []map[string]any {
 }
 
 type fixture struct {
-	clock   *manualClock
+	clock   *clerkauthtest.Clock
 	dedupe  *webhook.MemoryDedupe
 	handler *webhook.Handler
 	logs    *syncBuffer

@@ -3,9 +3,10 @@ package webhook_test
 import (
 	"context"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,24 +15,8 @@ import (
 	"github.com/unioneyes/authkit/webhook/dedupetest"
 )
 
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock(unix int64) *manualClock { return &manualClock{now: time.Unix(unix, 0)} }
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newManualClock(unix int64) *clerkauthtest.Clock {
+	return clerkauthtest.NewClock(time.Unix(unix, 0))
 }
 
 func newMemoryDedupe(t testing.TB, cfg webhook.MemoryDedupeConfig) *webhook.MemoryDedupe {

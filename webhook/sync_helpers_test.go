@@ -146,21 +146,3 @@ func syncSession(id, userID, status string) webhook.Session {
 func syncDeleted(object, id string) webhook.DeletedObject {
 	return webhook.DeletedObject{Object: object, ID: id, Deleted: true}
 }
-
-// syncClock is a settable clock for stores and SyncConfig.Now.
-type syncClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *syncClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *syncClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -268,7 +270,7 @@ func TestSyncMalformedPayloads(t *testing.T) {
 // updated_at.
 func TestSyncDeletionsWithoutTimestamp(t *testing.T) {
 	ctx := context.Background()
-	clock := &syncClock{now: syncAt(1000)}
+	clock := clerkauthtest.NewClock(syncAt(1000))
 	store := memstore.New(memstore.Config{})
 	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Now: clock.Now})
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserDeleted, time.Time{}, syncDeleted("user", "user_a"))), http.StatusOK, syncRespOK)
@@ -289,7 +291,7 @@ func TestSyncDeletionsWithoutTimestamp(t *testing.T) {
 
 func TestSyncSessionEvents(t *testing.T) {
 	ctx := context.Background()
-	clock := &syncClock{now: syncAt(0)}
+	clock := clerkauthtest.NewClock(syncAt(0))
 	store := memstore.New(memstore.Config{Now: clock.Now})
 	for _, tc := range []struct {
 		name string
@@ -368,7 +370,7 @@ func (s *failingStore) Revoke(ctx context.Context, id string, until time.Time) e
 // the retry (same message id) applies the event once the store is back.
 func TestSyncStoreFailureIsRetried(t *testing.T) {
 	ctx := context.Background()
-	clock := &syncClock{now: syncAt(0)}
+	clock := clerkauthtest.NewClock(syncAt(0))
 	store := &failingStore{Store: memstore.New(memstore.Config{Now: clock.Now}), fail: true}
 	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
 	events := map[string][]byte{

@@ -189,3 +189,26 @@ func ExampleNewKey() {
 	// true
 	// 31
 }
+
+func ExampleClock() {
+	clock := clerkauthtest.NewClock(time.Unix(1_800_000_000, 0))
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	iss.SetClock(clock.Now) // tokens are issued at the clock's time
+
+	keys, _ := jwks.ParsePEM(iss.PEM())
+	token := iss.Token().Sign() // valid for 60 s
+	parse := func() error {
+		_, err := jwt.Parse(token, keys.Keyfunc, jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(clock.Now))
+		return err
+	}
+	fmt.Println(parse() == nil)
+	clock.Advance(2 * time.Minute)
+	fmt.Println(parse() == nil)
+	clock.Set(time.Unix(1_800_000_000, 0))
+	fmt.Println(parse() == nil)
+	// Output:
+	// true
+	// false
+	// true
+}

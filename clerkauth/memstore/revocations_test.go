@@ -3,9 +3,10 @@ package memstore_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,25 +14,8 @@ import (
 	"github.com/unioneyes/authkit/clerkauth/memstore"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newClockStore() (*memstore.Store, *clock) {
-	c := &clock{now: time.UnixMilli(1_716_883_200_000)}
+func newClockStore() (*memstore.Store, *clerkauthtest.Clock) {
+	c := clerkauthtest.NewClock(time.UnixMilli(1_716_883_200_000))
 	return memstore.New(memstore.Config{Now: c.Now}), c
 }
 

@@ -3,32 +3,16 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func revocationRows(t *testing.T, db *sql.DB) int {
 	t.Helper()
@@ -40,7 +24,7 @@ func revocationRows(t *testing.T, db *sql.DB) int {
 func TestRevocationsWithClock(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dialect sqlstore.Dialect, open func(testing.TB) *sql.DB) {
 		ctx := context.Background()
-		c := &clock{now: time.UnixMilli(1_716_883_200_000)}
+		c := clerkauthtest.NewClock(time.UnixMilli(1_716_883_200_000))
 		db := open(t)
 		s := newStore(t, db, sqlstore.Config{Dialect: dialect, Now: c.Now})
 		revoked := func(id string) bool {

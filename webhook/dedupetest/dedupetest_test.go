@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+
 	"github.com/unioneyes/authkit/webhook"
 	"github.com/unioneyes/authkit/webhook/dedupetest"
 )
@@ -57,7 +59,7 @@ func TestBrokenStoreHelper(t *testing.T) {
 		return
 	}
 	dedupetest.Run(t, func(t *testing.T) (webhook.Dedupe, func(time.Duration)) {
-		c := &clock{now: time.Unix(1_700_000_000, 0)}
+		c := clerkauthtest.NewClock(time.Unix(1_700_000_000, 0))
 		d, err := webhook.NewMemoryDedupe(webhook.MemoryDedupeConfig{Now: c.Now})
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +98,7 @@ func TestRunDetectsFlaws(t *testing.T) {
 func TestRunMemoryDedupe(t *testing.T) {
 	t.Run("ManualClock", func(t *testing.T) {
 		dedupetest.Run(t, func(t *testing.T) (webhook.Dedupe, func(time.Duration)) {
-			c := &clock{now: time.Unix(1_700_000_000, 0)}
+			c := clerkauthtest.NewClock(time.Unix(1_700_000_000, 0))
 			d, err := webhook.NewMemoryDedupe(webhook.MemoryDedupeConfig{Now: c.Now})
 			if err != nil {
 				t.Fatal(err)

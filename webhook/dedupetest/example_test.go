@@ -1,38 +1,21 @@
 package dedupetest_test
 
 import (
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 
 	"github.com/unioneyes/authkit/webhook"
 	"github.com/unioneyes/authkit/webhook/dedupetest"
 )
-
-// clock is a manual clock for stores that accept one.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // This is how a store package proves its Dedupe keeps the contract; here
 // the store is webhook.MemoryDedupe with a manual clock.
 func ExampleRun() {
 	testMemoryDedupe := func(t *testing.T) {
 		dedupetest.Run(t, func(t *testing.T) (webhook.Dedupe, func(time.Duration)) {
-			c := &clock{now: time.Unix(1_700_000_000, 0)}
+			c := clerkauthtest.NewClock(time.Unix(1_700_000_000, 0))
 			d, err := webhook.NewMemoryDedupe(webhook.MemoryDedupeConfig{Now: c.Now})
 			if err != nil {
 				t.Fatal(err)
