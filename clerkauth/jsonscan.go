@@ -58,11 +58,17 @@ func (s *scanner) expect(c byte) error {
 }
 
 // enterObject consumes '{'.
-func (s *scanner) enterObject() error {
+func (s *scanner) enterObject() error { return s.enter('{') }
+
+// enterArray consumes '['.
+func (s *scanner) enterArray() error { return s.enter('[') }
+
+// enter consumes the opening bracket of a nested value, within the depth bound.
+func (s *scanner) enter(open byte) error {
 	if s.depth >= maxJSONDepth {
 		return errJSON
 	}
-	if err := s.expect('{'); err != nil {
+	if err := s.expect(open); err != nil {
 		return err
 	}
 	s.depth++
@@ -384,18 +390,6 @@ func (s *scanner) skip() error {
 		_, err := s.rawNumber()
 		return err
 	}
-}
-
-// enterArray consumes '['.
-func (s *scanner) enterArray() error {
-	if s.depth >= maxJSONDepth {
-		return errJSON
-	}
-	if err := s.expect('['); err != nil {
-		return err
-	}
-	s.depth++
-	return nil
 }
 
 // nextElem moves to the next element of the array being read (ok true: an element
