@@ -52,7 +52,7 @@ func parseClaims(data string) (claims, error) {
 			break
 		}
 		if !seen.add(key) {
-			return c, fmt.Errorf("%w: claim %q appears twice (or too many claims)", ErrTokenMalformed, key)
+			return c, fmt.Errorf("%w: claim %q appears twice (keys compare case-insensitively), or too many claims", ErrTokenMalformed, key)
 		}
 		if err := c.member(&s, key); err != nil {
 			return c, fmt.Errorf("%w: claim %q: %w", ErrTokenMalformed, key, err)
@@ -304,7 +304,7 @@ func toTime(f float64) time.Time {
 	return time.Unix(int64(sec), int64((f-sec)*1e9))
 }
 
-// claims implements jwt.Claims, for key sources that look at the (unverified) claims.
+// claims implements jwt.Claims, so its registered claims read as golang-jwt's do.
 var _ jwt.Claims = (*claims)(nil)
 
 func numericDateOf(f float64, ok bool) (*jwt.NumericDate, error) {

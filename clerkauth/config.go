@@ -107,6 +107,7 @@ type Config struct {
 type settings struct {
 	keys       jwks.Source
 	ctxKeys    jwks.ContextSource // keys, when it can honour a context
+	keyCheck   jwks.KeyChecker    // keys, when it can tell a withdrawn key
 	issuers    []string
 	parties    []string
 	methods    map[string]*jwt.SigningMethodRSA
@@ -144,6 +145,7 @@ func (c Config) validate() (*settings, error) {
 		return nil, fmt.Errorf("%w: Issuer is required", ErrConfig)
 	}
 	s.ctxKeys, _ = c.Keys.(jwks.ContextSource)
+	s.keyCheck, _ = c.Keys.(jwks.KeyChecker)
 	for _, iss := range issuers {
 		if err := checkIssuer(iss); err != nil {
 			return nil, err

@@ -37,7 +37,7 @@ func parseHeader(data string) (header, error) {
 			break
 		}
 		if !seen.add(key) {
-			return h, fmt.Errorf("%w: header parameter %q appears twice", ErrTokenMalformed, key)
+			return h, fmt.Errorf("%w: header parameter %q appears twice (keys compare case-insensitively), or too many parameters", ErrTokenMalformed, key)
 		}
 		switch key {
 		case "alg":

@@ -13,7 +13,8 @@ import (
 // It is stricter than encoding/json, never more lenient: RFC 8259 grammar only, strings
 // must be valid UTF-8 without unpaired surrogate escapes, object keys may not contain
 // escapes (so "\u0069ss" cannot alias "iss"), nesting is bounded, and the callers refuse
-// duplicate members. Whatever it accepts, encoding/json accepts with the same values
+// duplicate members, including members whose keys differ only in case ("sub", "SUB"),
+// which encoding/json would map to the same struct field. Whatever it accepts, encoding/json accepts with the same values
 // (FuzzScannerAgainstEncodingJSON checks this).
 
 var errJSON = errors.New("invalid JSON")
@@ -428,15 +429,17 @@ type seenKeys struct {
 }
 
 // add records key and reports false if it was already seen or the object has too many
-// members.
+// members. Keys differing only in case count as the same: encoding/json matches struct
+// fields case-insensitively, so "SUB" next to "sub" would let Claims[T] read another
+// value than the verifier did.
 func (k *seenKeys) add(key string) bool {
 	for i := 0; i < k.n && i < len(k.small); i++ {
-		if k.small[i] == key {
+		if s := k.small[i]; len(s) == len(key) && strings.EqualFold(s, key) {
 			return false
 		}
 	}
 	for _, s := range k.more {
-		if s == key {
+		if len(s) == len(key) && strings.EqualFold(s, key) {
 			return false
 		}
 	}

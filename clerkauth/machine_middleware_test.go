@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/unioneyes/authkit/orgctx"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth"
@@ -190,4 +192,12 @@ func TestMachineOnlyVerifier(t *testing.T) {
 
 	_, err = clerkauth.NewVerifier(clerkauth.Config{Machine: &fakeMachine{}, Issuer: "https://clerk.example.com"})
 	require.ErrorIs(t, err, clerkauth.ErrConfig, "an issuer without keys is a mistake")
+}
+
+func TestMachinePrincipalsMeetOrgGuardsWith403(t *testing.T) {
+	f := newFixture(t, func(c *clerkauth.Config) { c.Machine = &fakeMachine{} })
+	h := f.v.Middleware(clerkauth.Accept(clerkauth.KindAPIKey))(orgctx.RequireOrg(http.NotFoundHandler()))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, bearer("ak_good"))
+	require.Equal(t, http.StatusForbidden, rec.Code, "authenticated, without an active organization")
 }

@@ -29,8 +29,9 @@ type middleware struct {
 }
 
 // Optional lets requests without any token through, anonymous (no Session in the
-// context). A request with a token that fails verification is still refused: a bad
-// token never becomes anonymous.
+// context); an Authorization header of another scheme (Basic …) counts as no token. A
+// request with a token that fails verification is still refused: a bad token never
+// becomes anonymous.
 func Optional() MiddlewareOption { return func(m *middleware) { m.optional = true } }
 
 // WithRealm sets the realm of the WWW-Authenticate challenges (default "api"). A realm
@@ -111,7 +112,10 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 				var p *Principal
 				if p, err = m.machine(r, token, kind, fromHeader); err == nil {
 					annotatePrincipal(ctx, p)
-					next.ServeHTTP(w, r.WithContext(withPrincipal(ctx, p)))
+					// Authenticated, without an active organization: the orgctx guards
+					// answer 403, not 401.
+					ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
+					next.ServeHTTP(w, r.WithContext(ctx))
 					return
 				}
 			} else if !m.accepts(KindSession) {
@@ -134,7 +138,7 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 				}
 			}
 		}
-		if m.optional && errors.Is(err, ErrTokenMissing) {
+		if m.optional && (errors.Is(err, ErrTokenMissing) || errors.Is(err, ErrUnsupportedScheme)) {
 			annotateAnonymous(ctx)
 			next.ServeHTTP(w, r)
 			return
@@ -151,9 +155,14 @@ func (m *middleware) token(r *http.Request) (token string, fromHeader bool, err 
 		return token, false, err
 	}
 	token, err = BearerToken(r)
-	if errors.Is(err, ErrTokenMissing) && m.cookie != nil {
-		token, err = m.cookie(r)
-		return token, false, err
+	// An Authorization header of another scheme (Basic, for a proxy) is not ours: the
+	// session cookie may still authenticate the request.
+	if (errors.Is(err, ErrTokenMissing) || errors.Is(err, ErrUnsupportedScheme)) && m.cookie != nil {
+		ctoken, cerr := m.cookie(r)
+		if errors.Is(cerr, ErrTokenMissing) {
+			return "", false, err
+		}
+		return ctoken, false, cerr
 	}
 	return token, err == nil, err
 }

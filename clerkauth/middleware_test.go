@@ -44,6 +44,18 @@ func TestMiddlewareHTTPLayer(t *testing.T) {
 		{name: "H4 scheme and spaces", req: withAuth("Bearer   "), status: 400, challenge: invalidRequest},
 		{name: "H4 empty header", req: withAuth(""), status: 400, challenge: invalidRequest},
 		{name: "H5 Basic", req: withAuth("Basic dXNlcjpwYXNz"), status: 401, challenge: bare},
+		{name: "H5 Basic (a proxy's) with a session cookie", req: func() *http.Request {
+			r := withAuth("Basic dXNlcjpwYXNz")()
+			r.AddCookie(&http.Cookie{Name: "__session", Value: other})
+			return r
+		}, status: 200, body: "user_cookie"},
+		{name: "H5 Basic with a bad session cookie", req: func() *http.Request {
+			r := withAuth("Basic dXNlcjpwYXNz")()
+			r.AddCookie(&http.Cookie{Name: "__session", Value: "bad.bad.bad"})
+			return r
+		}, status: 401, challenge: invalidToken},
+		{name: "H14 optional: Basic is anonymous", opts: []clerkauth.MiddlewareOption{clerkauth.Optional()},
+			req: withAuth("Basic dXNlcjpwYXNz"), status: 200, body: "anonymous"},
 		{name: "H5 a bare token without a scheme", req: withAuth(good), status: 401, challenge: bare},
 		{name: "H5 Token scheme", req: withAuth("Token " + good), status: 401, challenge: bare},
 		{name: "H6 two Authorization headers", req: func() *http.Request {

@@ -22,9 +22,12 @@ type TokenCacheKey [sha256.Size]byte
 
 // TokenCache remembers verified sessions so that a token seen again skips the signature
 // check. The verifier only ever stores tokens that passed every check, keeps an entry at
-// most until the token's exp (and its MaxTTL), and on every hit applies again what time
-// can change (exp) and, in the middleware, the revocation and deactivated-user checks; so
-// a cache can never make it accept what a cold verification would refuse.
+// most until the token's exp (and its MaxTTL), and on every hit applies again what can
+// change: exp, nbf and iat against the clock, the presence of the token's key in the key
+// set (with a jwks.KeyChecker source, as Remote and Static are: a withdrawn key sends the
+// token through full verification) and, in the middleware, the revocation and
+// deactivated-user checks. So a cache never makes it accept what a cold verification
+// would refuse.
 type TokenCache interface {
 	Get(key TokenCacheKey) (*Session, bool)
 	Set(key TokenCacheKey, s *Session, until time.Time)

@@ -204,3 +204,30 @@ func TestCacheHitRechecksNotBefore(t *testing.T) {
 	_, err = f.verify(t, tok)
 	require.ErrorIs(t, err, clerkauth.ErrTokenNotYetValid)
 }
+
+func TestCachedTokenDiesWithItsKey(t *testing.T) {
+	clock := clerkauthtest.NewClock(testNow)
+	cache := newCache(t, clock, time.Hour)
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	remote, err := jwks.NewRemote(t.Context(), jwks.RemoteConfig{URL: iss.JWKSURL(), Now: clock.Now, UnknownKIDInterval: time.Second})
+	require.NoError(t, err)
+	defer remote.Close()
+	f := cacheFixture(t, iss, cache, clock, func(c *clerkauth.Config) { c.Keys = remote })
+
+	old := iss.KeyID()
+	tok := iss.Token().Lifetime(time.Hour).Sign()
+	_, err = f.verify(t, tok)
+	require.NoError(t, err)
+	require.Equal(t, 1, cache.Len())
+
+	// Clerk withdraws the key; a token with the new kid makes the Remote refresh.
+	iss.Rotate()
+	iss.Retire(old)
+	_, err = f.verify(t, iss.Token().Sign())
+	require.NoError(t, err)
+	require.False(t, remote.HasKey(old))
+
+	_, err = f.verify(t, tok)
+	require.ErrorIs(t, err, clerkauth.ErrUnknownKey, "the cached token goes through full verification again")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -41,7 +42,9 @@ type UserCacheConfig struct {
 	// once, so the TTL only bounds what other processes change.
 	TTL time.Duration
 	// MaxStale is how long past its TTL an entry still answers while the store is failing
-	// (default 24 h): a known user keeps working through a database outage.
+	// (default 24 h): a known user keeps working through a database outage. A user
+	// deactivated meanwhile by a webhook handled by another process is only seen once the
+	// store answers again; the process that handled it refuses the user at once.
 	MaxStale time.Duration
 	// MaxEntries bounds the cache (default 10,000 users).
 	MaxEntries int
@@ -61,6 +64,9 @@ type UserCache struct {
 	maxStale time.Duration
 	now      func() time.Time
 	group    singleflight.Group
+	// writes counts the writes made through the cache: a store read that a write
+	// overtook does not put its (older) result in the cache.
+	writes atomic.Uint64
 }
 
 var _ UserStore = (*UserCache)(nil)
@@ -104,8 +110,13 @@ func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 // Store returns the store behind the cache.
 func (c *UserCache) Store() UserStore { return c.store }
 
-// Forget drops a user from the cache (the next read asks the store).
-func (c *UserCache) Forget(id string) { c.entries.Invalidate(id) }
+// Forget drops a user from the cache: the next read asks the store, and a read already
+// under way does not put what it finds in the cache.
+func (c *UserCache) Forget(id string) {
+	c.writes.Add(1)
+	c.group.Forget(id)
+	c.entries.Invalidate(id)
+}
 
 // lookup returns the shared, read-only snapshot of a user: from the cache while fresh,
 // else from the store (one read per user however many requests ask at once), else, when
@@ -120,6 +131,7 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 	// first asker's context (its client may go away), and each asker stops waiting when
 	// its own context ends.
 	ch := c.group.DoChan(id, func() (any, error) {
+		writes := c.writes.Load()
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 		defer cancel()
 		u, err := c.store.GetUser(rctx, id)
@@ -127,7 +139,9 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 			return nil, err
 		}
 		snap := cloneUser(u)
-		c.entries.Set(id, cachedUser{u: snap, at: c.now()})
+		if c.writes.Load() == writes {
+			c.entries.Set(id, cachedUser{u: snap, at: c.now()})
+		}
 		return snap, nil
 	})
 	var err error
@@ -160,7 +174,7 @@ func (c *UserCache) GetUser(ctx context.Context, id string) (*User, error) {
 func (c *UserCache) UpsertUser(ctx context.Context, u *User) (bool, error) {
 	applied, err := c.store.UpsertUser(ctx, u)
 	if err == nil {
-		c.entries.Invalidate(u.ID)
+		c.Forget(u.ID)
 	}
 	return applied, err
 }
@@ -170,7 +184,7 @@ func (c *UserCache) UpsertUser(ctx context.Context, u *User) (bool, error) {
 func (c *UserCache) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
 	applied, err := c.store.DeactivateUser(ctx, id, at)
 	if err == nil {
-		c.entries.Invalidate(id)
+		c.Forget(id)
 	}
 	return applied, err
 }

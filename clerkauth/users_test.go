@@ -23,6 +23,10 @@ type fakeUsers struct {
 	reads atomic.Int64
 	fail  atomic.Bool
 	delay time.Duration
+	// entered and gate, when set, hold the next GetUser: it signals entered with what it
+	// read, then waits for gate.
+	entered chan struct{}
+	gate    chan struct{}
 }
 
 var errDown = errors.New("database is down")
@@ -38,8 +42,14 @@ func (f *fakeUsers) GetUser(ctx context.Context, id string) (*clerkauth.User, er
 		return nil, errDown
 	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	u, ok := f.users[id]
+	entered, gate := f.entered, f.gate
+	f.entered, f.gate = nil, nil
+	f.mu.Unlock()
+	if entered != nil {
+		close(entered)
+		<-gate
+	}
 	if !ok {
 		return nil, clerkauth.ErrNotFound
 	}
@@ -254,4 +264,32 @@ func TestNewUserCacheErrors(t *testing.T) {
 	require.JSONEq(t, `{"a":1}`, string(u2.PublicMetadata), "GetUser returns a copy")
 	c.Forget("user_1")
 	require.NotNil(t, c.Store())
+}
+
+// A read of the store that a deactivation overtakes must not put the user back in the
+// cache as active.
+func TestDeactivationIsNotLostToAReadInFlight(t *testing.T) {
+	store := newFakeUsers()
+	store.users["user_1"] = clerkauth.User{ID: "user_1"}
+	clock := clerkauthtest.NewClock(testNow)
+	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Hour, Now: clock.Now})
+	require.NoError(t, err)
+	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
+	tok := f.iss.Token().User("user_1").Sign()
+
+	store.mu.Lock()
+	store.entered, store.gate = make(chan struct{}), make(chan struct{})
+	entered, gate := store.entered, store.gate
+	store.mu.Unlock()
+	slow := make(chan int)
+	go func() { slow <- f.serve(bearer(tok)).Code }() // reads user_1, active, and waits
+	<-entered
+
+	_, err = cache.DeactivateUser(t.Context(), "user_1", testNow) // the webhook
+	require.NoError(t, err)
+	close(gate)
+	require.Equal(t, http.StatusOK, <-slow, "the request that read before the webhook")
+
+	clock.Advance(time.Minute)
+	require.Equal(t, http.StatusForbidden, f.serve(bearer(tok)).Code, "every request after it is refused")
 }

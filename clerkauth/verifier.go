@@ -37,7 +37,9 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	return &Verifier{s: s}, nil
 }
 
-// Verify checks a session token and returns its Session. In order: the pre-parse gate
+// Verify checks a session token and returns its Session. It checks the token alone:
+// revocations and deactivated users, when stores are configured, are checked by
+// Authenticate and the middleware. In order: the pre-parse gate
 // (length, three strict base64url segments), the header (alg from the allow-list, no
 // crit, a kid, typ JWT if any, cat of a session token if any), the payload's shape and
 // types, the issuer (before any key is fetched), the key, the signature, then exp (required),
@@ -56,9 +58,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	var cacheKey TokenCacheKey
 	if s.cache != nil {
 		cacheKey = s.keyer.key(token)
-		if cached, ok := s.cache.Get(cacheKey); ok {
-			// Only time can change the verdict on a token already verified in full (a
-			// clock set back can even make nbf and iat fail again).
+		// A token verified in full earlier: only time and the withdrawal of its key can
+		// change the verdict (a key no longer in the set: verify in full again).
+		if cached, ok := s.cache.Get(cacheKey); ok && (s.keyCheck == nil || s.keyCheck.HasKey(cached.KeyID)) {
 			now := s.now()
 			if !now.Before(cached.ExpiresAt.Add(s.leeway)) {
 				return nil, fmt.Errorf("%w: %w", ErrTokenExpired, jwt.ErrTokenExpired)

@@ -126,13 +126,16 @@ func NewRemote(ctx context.Context, cfg RemoteConfig) (*Remote, error) {
 	if strings.TrimSpace(cfg.SecretKey) != cfg.SecretKey || strings.ContainsAny(cfg.SecretKey, "\r\n") {
 		return nil, fmt.Errorf("%w: SecretKey has surrounding whitespace or a line break", ErrInvalidConfig)
 	}
-	for name, d := range map[string]time.Duration{
-		"RefreshInterval":    cfg.RefreshInterval,
-		"UnknownKIDInterval": cfg.UnknownKIDInterval,
-		"RetryInterval":      cfg.RetryInterval,
+	for _, d := range []struct {
+		name     string
+		d, least time.Duration
+	}{
+		{"RefreshInterval", cfg.RefreshInterval, time.Second},
+		{"UnknownKIDInterval", cfg.UnknownKIDInterval, time.Second},
+		{"RetryInterval", cfg.RetryInterval, time.Millisecond},
 	} {
-		if d < 0 {
-			return nil, fmt.Errorf("%w: negative %s %v", ErrInvalidConfig, name, d)
+		if d.d < 0 || d.d != 0 && d.d < d.least {
+			return nil, fmt.Errorf("%w: %s %v: zero for the default, or at least %v", ErrInvalidConfig, d.name, d.d, d.least)
 		}
 	}
 	r := &Remote{
@@ -403,11 +406,10 @@ func (r *Remote) loop() {
 			continue
 		case <-timer.C:
 		}
-		_, err, _ := r.group.Do("fetch", func() (any, error) {
-			if err := r.fetch("refresh"); err != nil {
-				return false, err
-			}
-			return true, nil
+		// Not the unknown-kid flight's key: joining one the budget stopped would skip
+		// this refresh.
+		_, err, _ := r.group.Do("refresh", func() (any, error) {
+			return nil, r.fetch("refresh")
 		})
 		if err != nil {
 			backoff = min(2*backoff, r.maxRetry)
@@ -438,6 +440,12 @@ func (r *Remote) Ready(ctx context.Context) error {
 	case <-r.ctx.Done():
 		return ErrClosed
 	}
+}
+
+// HasKey reports whether a usable key with this kid is loaded, without fetching.
+func (r *Remote) HasKey(kid string) bool {
+	_, ok := r.store.lookup(kid)
+	return ok
 }
 
 // KeyIDs lists the kids of the usable keys currently loaded, in document order.

@@ -47,6 +47,8 @@ func TestRemoteFetchAndUse(t *testing.T) {
 	r := newRemote(t, jwks.RemoteConfig{URL: iss.JWKSURL()})
 	require.NoError(t, r.Ready(t.Context()))
 	require.Equal(t, []string{iss.KeyID()}, r.KeyIDs())
+	require.True(t, r.HasKey(iss.KeyID()))
+	require.False(t, r.HasKey("ins_other"))
 	require.EqualValues(t, 1, iss.Hits(), "one fetch at start-up")
 
 	for range 10 {
@@ -155,6 +157,11 @@ func TestRemoteBadResponsesKeepKeys(t *testing.T) {
 		"invalid key in set":   {200, `{"keys":[{"kty":"RSA","kid":"x","n":"!!","e":"AQAB"}]}`},
 		"keys is not a list":   {200, `{"keys":"nope"}`},
 		"unknown use in a key": {200, `{"keys":[{"kty":"RSA","kid":"x","use":"other","n":"AQAB","e":"AQAB"}]}`},
+		"empty object":         {200, `{}`},
+		"null":                 {200, `null`},
+		"keys null":            {200, `{"keys":null}`},
+		"an error object":      {200, `{"errors":[{"code":"internal"}]}`},
+		"an array":             {200, `[]`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			iss := clerkauthtest.NewIssuer()
@@ -373,18 +380,21 @@ func TestRemoteWorksOverTLS(t *testing.T) {
 
 func TestNewRemoteConfigErrors(t *testing.T) {
 	for name, cfg := range map[string]jwks.RemoteConfig{
-		"no URL":               {},
-		"relative URL":         {URL: "/.well-known/jwks.json"},
-		"plain http":           {URL: "http://clerk.example.com/.well-known/jwks.json"},
-		"ftp":                  {URL: "ftp://clerk.example.com/jwks"},
-		"user info":            {URL: "https://user:pw@clerk.example.com/jwks"},
-		"fragment":             {URL: "https://clerk.example.com/jwks#x"},
-		"unparsable":           {URL: "https://[::1"},
-		"negative refresh":     {URL: "https://clerk.example.com/jwks", RefreshInterval: -time.Second},
-		"negative unknown kid": {URL: "https://clerk.example.com/jwks", UnknownKIDInterval: -time.Second},
-		"negative retry":       {URL: "https://clerk.example.com/jwks", RetryInterval: -time.Second},
-		"secret with newline":  {URL: "https://clerk.example.com/jwks", SecretKey: "sk_test_x\n"},
-		"secret with a space":  {URL: "https://clerk.example.com/jwks", SecretKey: " sk_test_x"},
+		"no URL":                {},
+		"relative URL":          {URL: "/.well-known/jwks.json"},
+		"plain http":            {URL: "http://clerk.example.com/.well-known/jwks.json"},
+		"ftp":                   {URL: "ftp://clerk.example.com/jwks"},
+		"user info":             {URL: "https://user:pw@clerk.example.com/jwks"},
+		"fragment":              {URL: "https://clerk.example.com/jwks#x"},
+		"unparsable":            {URL: "https://[::1"},
+		"negative refresh":      {URL: "https://clerk.example.com/jwks", RefreshInterval: -time.Second},
+		"negative unknown kid":  {URL: "https://clerk.example.com/jwks", UnknownKIDInterval: -time.Second},
+		"negative retry":        {URL: "https://clerk.example.com/jwks", RetryInterval: -time.Second},
+		"refresh below 1 s":     {URL: "https://clerk.example.com/jwks", RefreshInterval: time.Millisecond},
+		"unknown kid below 1 s": {URL: "https://clerk.example.com/jwks", UnknownKIDInterval: time.Nanosecond},
+		"retry below 1 ms":      {URL: "https://clerk.example.com/jwks", RetryInterval: time.Microsecond},
+		"secret with newline":   {URL: "https://clerk.example.com/jwks", SecretKey: "sk_test_x\n"},
+		"secret with a space":   {URL: "https://clerk.example.com/jwks", SecretKey: " sk_test_x"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r, err := jwks.NewRemote(t.Context(), cfg)

@@ -22,6 +22,13 @@ type ContextSource interface {
 	Key(ctx context.Context, token *jwt.Token) (any, error)
 }
 
+// KeyChecker is implemented by sources that can tell, without fetching, whether a key is
+// still in their set ([Remote] and [Static] do). clerkauth uses it so that a token
+// verified earlier stops being accepted from its cache once its key is withdrawn.
+type KeyChecker interface {
+	HasKey(kid string) bool
+}
+
 // Algorithms a key may be used with. Clerk signs session tokens with RS256; RS384 and RS512
 // are the other RSA PKCS#1 v1.5 algorithms Clerk's SDKs accept.
 const (

@@ -181,6 +181,16 @@ func (s *Static) Key(ctx context.Context, token *jwt.Token) (any, error) {
 	}
 }
 
+// HasKey reports whether the set has a usable key with this kid; a PEM key serves every
+// kid.
+func (s *Static) HasKey(kid string) bool {
+	if s.pem != nil {
+		return true
+	}
+	_, ok := s.store.lookup(kid)
+	return ok
+}
+
 // KeyIDs lists the kids of a JWKS-document key set, in document order; nil for a PEM key.
 func (s *Static) KeyIDs() []string {
 	if s.store == nil {

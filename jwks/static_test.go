@@ -47,6 +47,7 @@ func TestParsePEMFormats(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, pub.Equal(key), "the key of the PEM")
 			require.Nil(t, s.KeyIDs())
+			require.True(t, s.HasKey("any kid"), "a PEM key serves every kid")
 		})
 	}
 }
@@ -149,6 +150,8 @@ func TestParseJSON(t *testing.T) {
 	s, err := jwks.ParseJSON(iss.JWKS())
 	require.NoError(t, err)
 	require.Equal(t, []string{iss.KeyID(), extra.ID}, s.KeyIDs())
+	require.True(t, s.HasKey(extra.ID))
+	require.False(t, s.HasKey("ins_other"))
 
 	key, err := s.Keyfunc(parseUnverified(t, iss.Token().Sign()))
 	require.NoError(t, err)

@@ -1,6 +1,8 @@
 package jwks
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,8 +44,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = &limitedBody{rc: resp.Body, n: t.maxBytes}
+	if resp.StatusCode != http.StatusOK {
+		return resp, nil // refused by the status check that follows
+	}
+	// A 200 that is not a key set ({}, null, an error object) must not be read as an
+	// empty set, which would discard every key: only {"keys": [...]} is a key set.
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Keys *[]json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || doc.Keys == nil {
+		return nil, errNotAKeySet
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
+
+var errNotAKeySet = errors.New(`jwks: the response is not a key set (a JSON object with a "keys" array)`)
 
 // limitedBody reads at most n bytes and fails, instead of truncating, when there is more.
 type limitedBody struct {
