@@ -10,15 +10,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 )
 
 // Defaults and limits of BackendAPIConfig and BackendAPI.
@@ -36,6 +39,25 @@ const (
 	// DefaultMachineNegativeCacheTTL is how long a token Clerk refused (unknown, revoked,
 	// expired) is refused again without asking Clerk.
 	DefaultMachineNegativeCacheTTL = 10 * time.Second
+	// DefaultMaxBackendAPICallsPerSecond is the default of BackendAPIConfig.MaxCallsPerSecond:
+	// a fifth of a production instance's Backend API quota (1000 requests per 10 s,
+	// shared with every other use of the secret key). A development instance's quota is
+	// 100 requests per 10 s: set MaxCallsPerSecond to 5 or less there.
+	DefaultMaxBackendAPICallsPerSecond = 20
+	// DefaultMaxConcurrentBackendAPICalls is the default of
+	// BackendAPIConfig.MaxConcurrentCalls.
+	DefaultMaxConcurrentBackendAPICalls = 8
+	// DefaultBackendAPIRetryAfter is how long cache misses are refused without asking Clerk
+	// after a 429 answer without a usable Retry-After header.
+	DefaultBackendAPIRetryAfter = 5 * time.Second
+	// MaxBackendAPIRetryAfter caps the pause a 429's Retry-After imposes (a longer one, or
+	// an absurd date, is cut to this).
+	MaxBackendAPIRetryAfter = 60 * time.Second
+	// minBackendAPIRetryAfter is the shortest pause after a 429 (Retry-After 0 or a past
+	// date): Clerk has just said that the quota is spent.
+	minBackendAPIRetryAfter = time.Second
+	// maxBackendAPIBurst caps the default MaxCallBurst of a huge MaxCallsPerSecond.
+	maxBackendAPIBurst = math.MaxInt32
 	// MaxMachineTokenBytes caps the length of a Clerk machine token; a longer one is
 	// refused (ErrMachineTokenInvalid) without asking Clerk.
 	MaxMachineTokenBytes = 512
@@ -52,6 +74,20 @@ const (
 // (a revoked, rotated or wrong-instance key); clients get 503 through ErrBackendAPI, and
 // the BackendAPI logs it at Error level, at most once a minute.
 var ErrBackendAPIUnauthorized = errors.New("clerkauth: Clerk Backend API refused the configured secret key")
+
+// ErrBackendAPIRateLimited is wrapped (with ErrBackendAPI) when a token not in the cache
+// was not sent to Clerk because this BackendAPI's own limits were reached: more than
+// BackendAPIConfig.MaxCallsPerSecond (beyond MaxCallBurst), or MaxConcurrentCalls calls
+// already in flight. The refusal is immediate and never cached; clients get 503 through
+// ErrBackendAPI. Seeing it under normal traffic means the limits are too low; under a
+// flood of unknown tokens, that they protect the instance's Backend API quota.
+var ErrBackendAPIRateLimited = errors.New("clerkauth: Clerk Backend API calls limited by this process")
+
+// ErrBackendAPIThrottled is wrapped (with ErrBackendAPI) when Clerk's Backend API answered
+// 429 (the instance's quota is spent), and for every token not in the cache during the
+// pause that follows (the answer's Retry-After, by default DefaultBackendAPIRetryAfter, at
+// most MaxBackendAPIRetryAfter), which is refused without asking Clerk. Never cached.
+var ErrBackendAPIThrottled = errors.New("clerkauth: Clerk Backend API rate limit reached")
 
 // BackendAPIConfig configures NewBackendAPI. Zero fields take the documented defaults;
 // NewBackendAPI checks everything once and copies what it keeps.
@@ -83,6 +119,26 @@ type BackendAPIConfig struct {
 	// again without asking Clerk: default DefaultMachineNegativeCacheTTL (10 s).
 	NegativeCacheTTL time.Duration
 
+	// MaxCallsPerSecond bounds the rate of calls to the Backend API (a token bucket
+	// refilled at this rate, holding MaxCallBurst calls): default
+	// DefaultMaxBackendAPICallsPerSecond (20). Only tokens not in the cache cost a call,
+	// and concurrent verifications of one token share one; a token that would exceed the
+	// rate is refused at once with ErrBackendAPIRateLimited (never cached), so a flood of
+	// made-up tokens cannot spend the instance's Backend API quota, which the rest of the
+	// application shares. It must be finite.
+	MaxCallsPerSecond float64
+
+	// MaxCallBurst is how many calls may be made at once above MaxCallsPerSecond after a
+	// quiet period: default twice MaxCallsPerSecond, rounded up (40 by default).
+	MaxCallBurst int
+
+	// MaxConcurrentCalls bounds the calls in flight at once: default
+	// DefaultMaxConcurrentBackendAPICalls (8). A token not in the cache that finds them
+	// all busy is refused at once with ErrBackendAPIRateLimited (never cached) rather
+	// than waiting: a slow Backend API then costs quick 503s, not a pile of waiting
+	// requests.
+	MaxConcurrentCalls int
+
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -100,9 +156,15 @@ type BackendAPIConfig struct {
 // Answers are cached in process, keyed by a SHA-256 of the token (never the token): an
 // accepted token for MaxCacheTTL, never past its expiration; a refused one (unknown,
 // revoked, expired) for NegativeCacheTTL. Failures of the Backend API itself (ErrBackendAPI:
-// unreachable, timeouts, 429, 5xx, a refused secret key) are never cached. Concurrent
-// verifications of one token share one call. A BackendAPI is safe for concurrent use and
-// starts no goroutine of its own.
+// unreachable, timeouts, 429, 5xx, a refused secret key, an answer that is not Clerk's)
+// are never cached. Concurrent verifications of one token share one call.
+//
+// Because any client can send a well-formed token it made up, the calls are limited
+// (cache hits never are): at most BackendAPIConfig.MaxCallsPerSecond (with bursts of
+// MaxCallBurst) and MaxConcurrentCalls at once, beyond which a token not in the cache is
+// refused at once (ErrBackendAPIRateLimited); and after a 429 from Clerk, none until the
+// answer's Retry-After has passed (ErrBackendAPIThrottled). A BackendAPI is safe for
+// concurrent use and starts no goroutine of its own.
 type BackendAPI struct {
 	secretKey string
 	endpoints [3]bapiEndpoint // indexed by bapiKind
@@ -114,8 +176,14 @@ type BackendAPI struct {
 	log       *slog.Logger
 	group     singleflight.Group
 
+	limiter *rate.Limiter // calls per second, fed the injected clock
+	slots   chan struct{} // one element per call in flight
+	pause   bapiPause     // after a 429
+
 	unauthorizedLog bapiLogLimiter
+	misconfigLog    bapiLogLimiter
 	warnLog         bapiLogLimiter
+	limitLog        bapiLogLimiter
 }
 
 var _ MachineVerifier = (*BackendAPI)(nil)
@@ -146,8 +214,18 @@ func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 		// Never quote the key: it may be a real one with a stray newline.
 		return nil, fmt.Errorf("%w: BackendAPIConfig.SecretKey contains whitespace or control characters", ErrConfig)
 	}
-	if cfg.CacheSize < 0 || cfg.MaxCacheTTL < 0 || cfg.NegativeCacheTTL < 0 {
+	if cfg.CacheSize < 0 || cfg.MaxCacheTTL < 0 || cfg.NegativeCacheTTL < 0 ||
+		cfg.MaxCallBurst < 0 || cfg.MaxConcurrentCalls < 0 {
 		return nil, fmt.Errorf("%w: negative BackendAPIConfig value", ErrConfig)
+	}
+	// Written so that NaN fails too.
+	if !(cfg.MaxCallsPerSecond >= 0 && cfg.MaxCallsPerSecond <= math.MaxFloat64) {
+		return nil, fmt.Errorf("%w: BackendAPIConfig.MaxCallsPerSecond must be a finite number, not negative", ErrConfig)
+	}
+	perSecond := cmp.Or(cfg.MaxCallsPerSecond, DefaultMaxBackendAPICallsPerSecond)
+	burst := cfg.MaxCallBurst
+	if burst == 0 {
+		burst = int(min(math.Ceil(2*perSecond), maxBackendAPIBurst))
 	}
 	base, err := bapiBaseURL(cfg.URL)
 	if err != nil {
@@ -159,6 +237,8 @@ func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 		negTTL:    cmp.Or(cfg.NegativeCacheTTL, DefaultMachineNegativeCacheTTL),
 		now:       cfg.Now,
 		log:       cfg.Logger,
+		limiter:   rate.NewLimiter(rate.Limit(perSecond), burst),
+		slots:     make(chan struct{}, cmp.Or(cfg.MaxConcurrentCalls, DefaultMaxConcurrentBackendAPICalls)),
 		endpoints: [3]bapiEndpoint{
 			{kind: KindAPIKey, prefix: "ak_", url: base + "/api_keys/verify", field: "secret", object: "api_key"},
 			{kind: KindM2MToken, prefix: "mt_", url: base + "/m2m_tokens/verify", field: "token", object: "machine_to_machine_token"},
@@ -245,11 +325,15 @@ func machineTokenShapeOK(token string, prefixLen int) bool {
 
 // VerifyMachineToken implements MachineVerifier. It returns ErrTokenType (wrapped) for a
 // token without an "ak_", "mt_" or "oat_" prefix; ErrMachineTokenInvalid for a malformed
-// one or one Clerk does not know (404, 400, 422, or an OAuth token Clerk calls inactive);
-// ErrMachineTokenRevoked; ErrMachineTokenExpired (Clerk's flag, or an expiration already
-// past by this verifier's clock); ErrBackendAPI when Clerk could not answer (also with
-// ErrBackendAPIUnauthorized when it refused the secret key), or when ctx ended while
-// waiting (with ctx's error). The Principal is the caller's to keep.
+// one or one Clerk does not know (404, 400 or 422 with Clerk's error body, or an OAuth
+// token Clerk calls inactive); ErrMachineTokenRevoked; ErrMachineTokenExpired (Clerk's
+// flag, or an expiration already past by this verifier's clock); ErrBackendAPI when Clerk
+// could not answer (also with ErrBackendAPIUnauthorized when it refused the secret key,
+// ErrBackendAPIThrottled when it answered 429), when the answer is not Clerk's (such as
+// the generic 404 page of a misconfigured URL), when the call was not made because of this verifier's limits (with
+// ErrBackendAPIRateLimited, or ErrBackendAPIThrottled while a 429's Retry-After runs), or
+// when ctx ended while waiting (with ctx's error). Cached answers are given whatever the
+// limits and ctx. The Principal is the caller's to keep.
 //
 // For an OAuth token, the Principal's Name is the OAuth application's client_id.
 func (b *BackendAPI) VerifyMachineToken(ctx context.Context, token string) (*Principal, error) {
@@ -273,6 +357,12 @@ func (b *BackendAPI) VerifyMachineToken(ctx context.Context, token string) (*Pri
 		if e, ok := b.lookup(key); ok {
 			return e, nil
 		}
+		// The limits count real calls: after the cache and the merging of identical
+		// tokens, before anything is sent.
+		if err := b.acquire(ep); err != nil {
+			return nil, err // never cached
+		}
+		defer b.release()
 		e, err := b.call(context.WithoutCancel(ctx), ep, token)
 		if err != nil {
 			return nil, err // ErrBackendAPI: never cached
@@ -288,6 +378,101 @@ func (b *BackendAPI) VerifyMachineToken(ctx context.Context, token string) (*Pri
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: gave up waiting: %w", ErrBackendAPI, ctx.Err())
 	}
+}
+
+// acquire admits one call to the Backend API, or refuses it at once with an error wrapping
+// ErrBackendAPI and ErrBackendAPIThrottled (a 429's pause is running) or
+// ErrBackendAPIRateLimited (MaxConcurrentCalls in flight, or MaxCallsPerSecond reached).
+// An admitted call holds a slot until release. A refusal spends nothing: a pause is
+// checked first, and a call-per-second token is taken only with a slot.
+func (b *BackendAPI) acquire(ep *bapiEndpoint) error {
+	now := b.now()
+	if until, paused := b.pause.active(now); paused {
+		b.refused(ep, "clerk_retry_after", slog.Time("until", until))
+		return fmt.Errorf("%w: %w: no call until %s (Clerk's Retry-After)", ErrBackendAPI, ErrBackendAPIThrottled,
+			until.UTC().Format(time.RFC3339))
+	}
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		b.refused(ep, "max_concurrent_calls")
+		return fmt.Errorf("%w: %w: %d calls in flight already", ErrBackendAPI, ErrBackendAPIRateLimited, cap(b.slots))
+	}
+	if !b.limiter.AllowN(now, 1) {
+		b.release()
+		b.refused(ep, "max_calls_per_second")
+		return fmt.Errorf("%w: %w: more than %g calls per second", ErrBackendAPI, ErrBackendAPIRateLimited,
+			float64(b.limiter.Limit()))
+	}
+	return nil
+}
+
+// release ends a call admitted by acquire.
+func (b *BackendAPI) release() { <-b.slots }
+
+// refused logs a call not made because of a limit, at most once per bapiWarnLogEvery
+// (a flood of made-up tokens must not flood the logs too).
+func (b *BackendAPI) refused(ep *bapiEndpoint, reason string, attrs ...slog.Attr) {
+	ok, suppressed := b.limitLog.allow(b.now(), bapiWarnLogEvery)
+	if !ok {
+		return
+	}
+	attrs = append(attrs, slog.String("reason", reason), slog.String("kind", string(ep.kind)),
+		slog.Int("suppressed", suppressed))
+	b.log.LogAttrs(context.Background(), slog.LevelWarn,
+		"clerkauth: Clerk Backend API call not made: limit reached; machine tokens not in the cache get 503", attrs...)
+}
+
+// bapiPause is the time until which no call is made, after a 429.
+type bapiPause struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// extend makes the pause last at least until until (never shorter: of two 429 answers to
+// calls in flight together, the longer Retry-After wins).
+func (p *bapiPause) extend(until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.until) {
+		p.until = until
+	}
+}
+
+// active reports whether the pause runs at now, and until when. A pause never lasts
+// more than MaxBackendAPIRetryAfter from now, even if the clock moved back.
+func (p *bapiPause) active(now time.Time) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !now.Before(p.until) {
+		return time.Time{}, false
+	}
+	if limit := now.Add(MaxBackendAPIRetryAfter); p.until.After(limit) {
+		p.until = limit
+	}
+	return p.until, true
+}
+
+// bapiRetryAfter is how long to pause after a 429 with the Retry-After value v (delay
+// seconds or an HTTP date, RFC 9110 §10.2.3): DefaultBackendAPIRetryAfter when v is
+// absent or unusable, at least minBackendAPIRetryAfter, at most MaxBackendAPIRetryAfter.
+func bapiRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	d := DefaultBackendAPIRetryAfter
+	switch {
+	case v == "":
+	case strings.Trim(v, "0123456789") == "":
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || secs > uint64(MaxBackendAPIRetryAfter/time.Second) {
+			return MaxBackendAPIRetryAfter // too large to parse is large
+		}
+		d = time.Duration(secs) * time.Second
+	default:
+		if t, err := http.ParseTime(v); err == nil {
+			d = t.Sub(now)
+		}
+	}
+	return min(max(d, minBackendAPIRetryAfter), MaxBackendAPIRetryAfter)
 }
 
 // lookup returns the cached answer for key, if there is one still usable. An entry past
@@ -385,9 +570,30 @@ func (b *BackendAPI) call(ctx context.Context, ep *bapiEndpoint, token string) (
 	case code == http.StatusOK:
 		b.warn("clerkauth: Clerk Backend API answer unreadable", ep, slog.String("error", err.Error()))
 		return bapiEntry{}, fmt.Errorf("%w: %s: reading the answer: %w", ErrBackendAPI, ep.kind, err)
-	case code == http.StatusNotFound || code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
+	case (code == http.StatusNotFound || code == http.StatusBadRequest || code == http.StatusUnprocessableEntity) &&
+		err == nil && isClerkErrorBody(data):
 		// Clerk does not know the token, or refuses it as malformed.
 		return bapiEntry{err: fmt.Errorf("%w: Clerk answered %d", ErrMachineTokenInvalid, code)}, nil
+	case code == http.StatusNotFound || code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
+		// Not Clerk's error format: most likely not Clerk at all (a URL without /v1, a
+		// proxy's error page). Refusing the token would make every key look invalid.
+		if ok, suppressed := b.misconfigLog.allow(b.now(), bapiUnauthorizedLogEvery); ok {
+			b.log.LogAttrs(ctx, slog.LevelError,
+				"clerkauth: Clerk Backend API answer is not Clerk's; is BackendAPIConfig.URL right (it ends in /v1)?",
+				slog.Int("status", code), slog.String("endpoint", ep.url),
+				slog.String("content_type", truncateForLog(resp.Header.Get("Content-Type"))),
+				slog.Int("suppressed", suppressed))
+		}
+		return bapiEntry{}, fmt.Errorf("%w: %s: HTTP %d without Clerk's error body (misconfigured URL?)", ErrBackendAPI, ep.kind, code)
+	case code == http.StatusTooManyRequests:
+		// The instance's quota is spent (for every use of the secret key, not only
+		// this one): stop asking until Clerk says.
+		now := b.now()
+		wait := bapiRetryAfter(resp.Header.Get("Retry-After"), now)
+		b.pause.extend(now.Add(wait))
+		b.warn("clerkauth: Clerk Backend API rate limit reached; no call until Retry-After", ep,
+			slog.Int("status", code), slog.Duration("retry_after", wait), slog.String("clerk_error", clerkErrorCode(data)))
+		return bapiEntry{}, fmt.Errorf("%w: %w: %s: HTTP 429, no call for %s", ErrBackendAPI, ErrBackendAPIThrottled, ep.kind, wait)
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		if ok, suppressed := b.unauthorizedLog.allow(b.now(), bapiUnauthorizedLogEvery); ok {
 			b.log.LogAttrs(ctx, slog.LevelError,
@@ -446,6 +652,38 @@ func parseBackendAPIAnswer(ep *bapiEndpoint, data []byte, now time.Time) (bapiEn
 		p.Claims = json.RawMessage(c)
 	}
 	return bapiEntry{p: p}, nil
+}
+
+// isClerkErrorBody reports whether data is Clerk's error format (Backend API OpenAPI:
+// {"errors":[{"message":…,"long_message":…,"code":…}]}): a JSON object whose "errors"
+// is a non-empty array of objects, each with a non-empty string "code" (member names
+// matched exactly, not as encoding/json matches struct fields). A generic 404 page, an
+// empty body or some other JSON is not.
+func isClerkErrorBody(data []byte) bool {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(data, &body) != nil {
+		return false
+	}
+	var errs []map[string]json.RawMessage
+	if json.Unmarshal(body["errors"], &errs) != nil || len(errs) == 0 {
+		return false
+	}
+	for _, e := range errs {
+		var code string
+		if e == nil || json.Unmarshal(e["code"], &code) != nil || code == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// truncateForLog shortens a header value taken from an answer before it is logged.
+func truncateForLog(s string) string {
+	const limit = 100
+	if len(s) > limit {
+		return s[:limit] + "…"
+	}
+	return s
 }
 
 // clerkErrorCode returns the code of the first error of a Clerk error body

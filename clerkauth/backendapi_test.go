@@ -2,6 +2,7 @@ package clerkauth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -9,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,14 +41,19 @@ type bapiAnswer struct {
 }
 
 // bapiFake is a fake of the three verify endpoints. It checks every request (method,
-// path, headers, JSON body) and answers from a table keyed by token; unknown tokens get
-// Clerk's 404.
+// headers, JSON body) and answers from a table keyed by token; unknown tokens get Clerk's
+// 404 (with Clerk's error body). Another path gets a generic 404 page, as from a Go
+// server's mux, and is counted in strays.
 type bapiFake struct {
-	t       testing.TB
-	srv     *httptest.Server
-	hits    atomic.Int64
-	mu      sync.Mutex
-	answers map[string]bapiAnswer
+	t      testing.TB
+	srv    *httptest.Server
+	hits   atomic.Int64
+	strays atomic.Int64
+	// inFlight counts the requests being served; maxInFlight is its highest value.
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+	mu          sync.Mutex
+	answers     map[string]bapiAnswer
 	// fallback, when set, answers tokens missing from answers.
 	fallback func(kind, token string) bapiAnswer
 	// arrived, when set, receives a value per request before it is answered; release,
@@ -75,12 +83,28 @@ func (f *bapiFake) set(token string, a bapiAnswer) {
 	f.answers[token] = a
 }
 
+// clerkNotFound is Clerk's answer to an unknown token.
+const clerkNotFound = `{"errors":[{"message":"not found","long_message":"Resource not found","code":"resource_not_found"}],"clerk_trace_id":"trace_1"}`
+
 func (f *bapiFake) serve(w http.ResponseWriter, r *http.Request) {
 	f.hits.Add(1)
-	ep, ok := bapiPaths[r.URL.Path]
-	if r.Method != http.MethodPost || !ok {
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for {
+		m := f.maxInFlight.Load()
+		if n <= m || f.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if r.Method != http.MethodPost {
 		f.t.Errorf("fake Backend API: unexpected %s %s", r.Method, r.URL.Path)
 		http.Error(w, "no", http.StatusMethodNotAllowed)
+		return
+	}
+	ep, ok := bapiPaths[r.URL.Path]
+	if !ok {
+		f.strays.Add(1)
+		http.NotFound(w, r) // "404 page not found", text/plain
 		return
 	}
 	for h, want := range map[string]string{
@@ -118,7 +142,7 @@ func (f *bapiFake) serve(w http.ResponseWriter, r *http.Request) {
 		a, ok = fallback(ep.kind, token), true
 	}
 	if !ok {
-		a = bapiAnswer{status: http.StatusNotFound, body: `{"errors":[{"message":"not found","code":"resource_not_found"}]}`}
+		a = bapiAnswer{status: http.StatusNotFound, body: clerkNotFound}
 	}
 	for k, v := range a.header {
 		w.Header()[k] = v
@@ -240,9 +264,10 @@ func TestBackendAPIRefusals(t *testing.T) {
 		{"expiration past by our clock", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expired":false,"expiration":%d}`, past)}, ErrMachineTokenExpired},
 		{"expiration exactly now", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expiration":%d}`, e.ms(0))}, ErrMachineTokenExpired},
 		{"inactive", bapiAnswer{body: `{"active":false}`}, ErrMachineTokenInvalid},
-		{"404", bapiAnswer{status: 404, body: `{"errors":[{"code":"resource_not_found"}]}`}, ErrMachineTokenInvalid},
-		{"400", bapiAnswer{status: 400, body: `{"errors":[{"code":"form_param_format_invalid"}]}`}, ErrMachineTokenInvalid},
-		{"422", bapiAnswer{status: 422, body: `{}`}, ErrMachineTokenInvalid},
+		{"404", bapiAnswer{status: 404, body: clerkNotFound}, ErrMachineTokenInvalid},
+		{"404 code only", bapiAnswer{status: 404, body: `{"errors":[{"code":"resource_not_found"}]}`}, ErrMachineTokenInvalid},
+		{"400", bapiAnswer{status: 400, body: `{"errors":[{"message":"Bad Request","long_message":"Invalid 'secret'","code":"form_param_format_invalid","meta":{"param_name":"secret"}}]}`}, ErrMachineTokenInvalid},
+		{"422", bapiAnswer{status: 422, body: `{"errors":[{"message":"is invalid","long_message":"token is invalid","code":"form_param_value_invalid"},{"message":"m","long_message":"l","code":"other"}],"meta":{}}`}, ErrMachineTokenInvalid},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,19 +319,20 @@ func TestBackendAPIFailuresAreNotCached(t *testing.T) {
 	tests := []struct {
 		name   string
 		answer bapiAnswer
+		also   error // wrapped with ErrBackendAPI, if not nil
 	}{
-		{"500", bapiAnswer{status: 500, body: `{"errors":[{"code":"internal_clerk_error"}]}`}},
-		{"502 html", bapiAnswer{status: 502, body: `<html>bad gateway</html>`}},
-		{"503", bapiAnswer{status: 503}},
-		{"429", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"3"}}, body: `{"errors":[{"code":"too_many_requests"}]}`}},
-		{"redirect", bapiAnswer{status: 307, header: http.Header{"Location": {"/elsewhere"}}}},
-		{"410", bapiAnswer{status: 410}},
-		{"200 not json", bapiAnswer{body: `<html>`}},
-		{"200 no id", bapiAnswer{body: `{"object":"api_key","subject":"user_1"}`}},
-		{"200 other object", bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1"}`}},
-		{"200 mistyped", bapiAnswer{body: `{"object":"api_key","id":"ak_1","revoked":"no"}`}},
-		{"200 too large", bapiAnswer{body: `{"object":"api_key","id":"ak_1","name":"` + strings.Repeat("x", 70<<10) + `"}`}},
-		{"200 empty", bapiAnswer{}},
+		{"500", bapiAnswer{status: 500, body: `{"errors":[{"code":"internal_clerk_error"}]}`}, nil},
+		{"502 html", bapiAnswer{status: 502, body: `<html>bad gateway</html>`}, nil},
+		{"503", bapiAnswer{status: 503}, nil},
+		{"429", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"3"}}, body: `{"errors":[{"code":"too_many_requests"}]}`}, ErrBackendAPIThrottled},
+		{"redirect", bapiAnswer{status: 307, header: http.Header{"Location": {"/elsewhere"}}}, nil},
+		{"410", bapiAnswer{status: 410}, nil},
+		{"200 not json", bapiAnswer{body: `<html>`}, nil},
+		{"200 no id", bapiAnswer{body: `{"object":"api_key","subject":"user_1"}`}, nil},
+		{"200 other object", bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1"}`}, nil},
+		{"200 mistyped", bapiAnswer{body: `{"object":"api_key","id":"ak_1","revoked":"no"}`}, nil},
+		{"200 too large", bapiAnswer{body: `{"object":"api_key","id":"ak_1","name":"` + strings.Repeat("x", 70<<10) + `"}`}, nil},
+		{"200 empty", bapiAnswer{}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -316,6 +342,12 @@ func TestBackendAPIFailuresAreNotCached(t *testing.T) {
 				p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
 				require.ErrorIs(t, err, ErrBackendAPI)
 				assert.NotErrorIs(t, err, ErrBackendAPIUnauthorized)
+				assert.NotErrorIs(t, err, ErrBackendAPIRateLimited)
+				if tt.also != nil {
+					assert.ErrorIs(t, err, tt.also)
+				} else {
+					assert.NotErrorIs(t, err, ErrBackendAPIThrottled)
+				}
 				for _, s := range []error{ErrMachineTokenInvalid, ErrMachineTokenExpired, ErrMachineTokenRevoked, ErrTokenType} {
 					assert.NotErrorIs(t, err, s)
 				}
@@ -563,7 +595,7 @@ func TestBackendAPICacheHoldsOnlyHashes(t *testing.T) {
 
 func TestBackendAPICacheIsBounded(t *testing.T) {
 	const size, tokens = 4, 100
-	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.CacheSize = size })
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.CacheSize = size; c.MaxCallsPerSecond = 1e6 })
 	e.fake.fallback = func(_, token string) bapiAnswer {
 		return bapiAnswer{body: `{"object":"api_key","id":"ak_` + strings.TrimPrefix(token, "ak_") + `","subject":"user_1"}`}
 	}
@@ -617,6 +649,12 @@ func TestNewBackendAPIConfig(t *testing.T) {
 		{"negative size", BackendAPIConfig{SecretKey: bapiTestSecret, CacheSize: -1}},
 		{"negative ttl", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCacheTTL: -time.Second}},
 		{"negative negative ttl", BackendAPIConfig{SecretKey: bapiTestSecret, NegativeCacheTTL: -time.Second}},
+		{"negative calls per second", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: -1}},
+		{"NaN calls per second", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: math.NaN()}},
+		{"infinite calls per second", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: math.Inf(1)}},
+		{"negative infinite calls per second", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: math.Inf(-1)}},
+		{"negative burst", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallBurst: -1}},
+		{"negative concurrent calls", BackendAPIConfig{SecretKey: bapiTestSecret, MaxConcurrentCalls: -1}},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -640,7 +678,34 @@ func TestNewBackendAPIConfig(t *testing.T) {
 		assert.Equal(t, DefaultMachineNegativeCacheTTL, b.negTTL)
 		assert.EqualValues(t, DefaultMachineCacheSize, b.cache.GetMaximum())
 		assert.Equal(t, slog.Default(), b.log)
+		assert.EqualValues(t, DefaultMaxBackendAPICallsPerSecond, b.limiter.Limit())
+		assert.Equal(t, 2*DefaultMaxBackendAPICallsPerSecond, b.limiter.Burst())
+		assert.Equal(t, DefaultMaxConcurrentBackendAPICalls, cap(b.slots))
 	})
+
+	limits := []struct {
+		name      string
+		perSecond float64
+		burst     int
+		wantBurst int
+	}{
+		{"default burst is twice the rate", 5, 0, 10},
+		{"rounded up", 2.2, 0, 5},
+		{"at least one", 0.1, 0, 1},
+		{"capped", 1e300, 0, math.MaxInt32},
+		{"given burst kept", 100, 3, 3},
+		{"given burst above the rate", 1, 50, 50},
+	}
+	for _, tt := range limits {
+		t.Run("limits "+tt.name, func(t *testing.T) {
+			b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: tt.perSecond,
+				MaxCallBurst: tt.burst, MaxConcurrentCalls: 3})
+			require.NoError(t, err)
+			assert.EqualValues(t, tt.perSecond, b.limiter.Limit())
+			assert.Equal(t, tt.wantBurst, b.limiter.Burst())
+			assert.Equal(t, 3, cap(b.slots))
+		})
+	}
 
 	for _, u := range []string{"http://localhost:8080/v1/", "http://127.0.0.1:8080/v1//", "http://[::1]:8080/v1", "https://api.clerk.com/v1/"} {
 		t.Run("url "+u, func(t *testing.T) {
@@ -699,9 +764,12 @@ func FuzzBackendAPITokenShape(f *testing.F) {
 			badRequests.Add(1)
 		}
 		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, clerkNotFound)
 	}))
 	f.Cleanup(srv.Close)
-	b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: srv.URL + "/v1", Logger: slog.New(slog.DiscardHandler)})
+	// Fuzzing sends thousands of distinct tokens a second: no limit here.
+	b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: srv.URL + "/v1", Logger: slog.New(slog.DiscardHandler),
+		MaxCallsPerSecond: 1e9, MaxConcurrentCalls: 1 << 10})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -756,4 +824,498 @@ func TestBackendAPIDeadContextSendsNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ak_1", p.ID)
 	assert.EqualValues(t, 1, e.fake.hits.Load())
+}
+
+// bapiGoodAK is answered by the fake as a valid API key by the setGood helper.
+const bapiGoodAK = "ak_good_5e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b"
+
+// setGood makes the fake accept token as an API key, an M2M or an OAuth token.
+func (e *bapiEnv) setGood(token string) {
+	switch {
+	case strings.HasPrefix(token, "ak_"):
+		e.fake.set(token, bapiAnswer{body: `{"object":"api_key","id":"ak_good","subject":"user_1"}`})
+	case strings.HasPrefix(token, "mt_"):
+		e.fake.set(token, bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_good","subject":"mch_1"}`})
+	default:
+		e.fake.set(token, bapiAnswer{body: `{"object":"clerk_idp_oauth_access_token","id":"oat_good","client_id":"c","subject":"user_1"}`})
+	}
+}
+
+// requireServed checks that token, accepted earlier, is served (from the cache: hits
+// do not move).
+func (e *bapiEnv) requireServed(t *testing.T, token string) {
+	t.Helper()
+	before := e.fake.hits.Load()
+	p, err := e.b.VerifyMachineToken(context.Background(), token)
+	require.NoError(t, err, "a cached token is served whatever the limits")
+	require.NotNil(t, p)
+	require.Equal(t, before, e.fake.hits.Load(), "served from the cache")
+}
+
+// requireRefusedLocally checks that token is refused at once with ErrBackendAPI and
+// sentinel, without a call.
+func (e *bapiEnv) requireRefusedLocally(t *testing.T, token string, sentinel error) {
+	t.Helper()
+	before := e.fake.hits.Load()
+	p, err := e.b.VerifyMachineToken(context.Background(), token)
+	require.ErrorIs(t, err, ErrBackendAPI)
+	require.ErrorIs(t, err, sentinel)
+	require.NotErrorIs(t, err, ErrMachineTokenInvalid)
+	require.NotContains(t, err.Error(), token)
+	require.Nil(t, p)
+	require.Equal(t, before, e.fake.hits.Load(), "no call to Clerk")
+}
+
+func TestBackendAPINotClerkErrorBodyIsNotARefusal(t *testing.T) {
+	bodies := []struct{ name, body string }{
+		{"empty", ``},
+		{"generic 404 page", "404 page not found\n"},
+		{"html", `<html><body><h1>Not Found</h1></body></html>`},
+		{"empty object", `{}`},
+		{"other JSON error", `{"error":"not_found","message":"no route"}`},
+		{"errors null", `{"errors":null}`},
+		{"errors empty", `{"errors":[]}`},
+		{"errors not an array", `{"errors":"not found"}`},
+		{"error without code", `{"errors":[{"message":"not found"}]}`},
+		{"empty code", `{"errors":[{"code":""}]}`},
+		{"one error without code", `{"errors":[{"code":"resource_not_found"},{"message":"x"}]}`},
+		{"error not an object", `{"errors":["resource_not_found"]}`},
+		{"top-level array", `[{"code":"resource_not_found"}]`},
+		{"truncated", `{"errors":[{"code":"resource_not_found"}`},
+		{"code not a string", `{"errors":[{"code":404}]}`},
+		{"code null", `{"errors":[{"code":null}]}`},
+		{"error null", `{"errors":[null]}`},
+		{"other case", `{"Errors":[{"Code":"resource_not_found"}]}`},
+		{"too large", `{"errors":[{"code":"resource_not_found","message":"` + strings.Repeat("x", 70<<10) + `"}]}`},
+	}
+	for _, status := range []int{400, 404, 422} {
+		for _, bb := range bodies {
+			t.Run(fmt.Sprint(status, " ", bb.name), func(t *testing.T) {
+				e := newBAPIEnv(t, nil)
+				e.fake.set(bapiAK, bapiAnswer{status: status, body: bb.body})
+				for i := range 2 {
+					p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+					require.ErrorIs(t, err, ErrBackendAPI)
+					assert.NotErrorIs(t, err, ErrMachineTokenInvalid)
+					assert.Nil(t, p)
+					assert.EqualValues(t, i+1, e.fake.hits.Load(), "not cached")
+				}
+				assert.Equal(t, 1, e.log.count("ERROR"), "logged once a minute at most:\n%s", e.log)
+				assert.Contains(t, e.log.String(), "BackendAPIConfig.URL")
+				assert.Contains(t, e.log.String(), fmt.Sprintf("status=%d", status))
+				assert.NotContains(t, e.log.String(), bapiAK)
+				assert.NotContains(t, e.log.String(), bapiTestSecret)
+			})
+		}
+	}
+}
+
+func TestBackendAPIURLWithoutV1(t *testing.T) {
+	// The classic misconfiguration: the base URL without /v1, where a server answers a
+	// generic 404 page. Every key would look invalid (401) if such a 404 were a refusal.
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.URL = strings.TrimSuffix(c.URL, "/v1") })
+	e.setGood(bapiAK)
+	for i := range 3 {
+		_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+		require.ErrorIs(t, err, ErrBackendAPI)
+		require.NotErrorIs(t, err, ErrMachineTokenInvalid)
+		assert.EqualValues(t, i+1, e.fake.strays.Load(), "the wrong path was asked, and the answer not cached")
+	}
+	assert.Equal(t, 1, e.log.count("ERROR"))
+	assert.Contains(t, e.log.String(), "content_type=\"text/plain; charset=utf-8\"")
+
+	e.clock.Advance(time.Minute)
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiMT)
+	require.ErrorIs(t, err, ErrBackendAPI)
+	assert.Equal(t, 2, e.log.count("ERROR"))
+	assert.Contains(t, e.log.String(), "suppressed=2")
+}
+
+func TestBackendAPIRateLimit(t *testing.T) {
+	tests := []struct {
+		name      string
+		perSecond float64
+		burst     int
+		wantBurst int
+	}{
+		{"defaults", 0, 0, 2 * DefaultMaxBackendAPICallsPerSecond},
+		{"one per second, burst 3", 1, 3, 3},
+		{"one per two seconds, default burst", 0.5, 0, 1},
+		{"ten per second, no burst", 10, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newBAPIEnv(t, func(c *BackendAPIConfig) {
+				c.MaxCallsPerSecond = tt.perSecond
+				c.MaxCallBurst = tt.burst
+			})
+			perSecond := cmp.Or(tt.perSecond, DefaultMaxBackendAPICallsPerSecond)
+			oneCall := time.Duration(float64(time.Second)/perSecond) + time.Millisecond
+
+			// A legitimate token, cached before the flood: its call is one of the burst.
+			e.setGood(bapiGoodAK)
+			_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
+			require.NoError(t, err)
+
+			// A flood of distinct made-up tokens, all at one instant: the rest of the
+			// burst reaches Clerk, then every one is refused at once, and cache hits
+			// are still served.
+			const extra = 100
+			for i := range tt.wantBurst - 1 + extra {
+				token := fmt.Sprintf("ak_flood%d", i)
+				if i < tt.wantBurst-1 {
+					_, err := e.b.VerifyMachineToken(context.Background(), token)
+					require.ErrorIs(t, err, ErrMachineTokenInvalid, "token %d is within the burst", i)
+				} else {
+					e.requireRefusedLocally(t, token, ErrBackendAPIRateLimited)
+				}
+				e.requireServed(t, bapiGoodAK)
+			}
+			require.EqualValues(t, tt.wantBurst, e.fake.hits.Load(), "at most the burst reached Clerk")
+
+			// A refusal is not cached: once the bucket has one call again, the same
+			// token reaches Clerk; the next one is refused again.
+			e.clock.Advance(oneCall)
+			last := fmt.Sprintf("ak_flood%d", tt.wantBurst-1+extra-1)
+			_, err = e.b.VerifyMachineToken(context.Background(), last)
+			require.ErrorIs(t, err, ErrMachineTokenInvalid)
+			require.EqualValues(t, tt.wantBurst+1, e.fake.hits.Load())
+			e.requireRefusedLocally(t, "ak_flood_more", ErrBackendAPIRateLimited)
+
+			// After the flood, a legitimate token not in the cache works.
+			e.clock.Advance(oneCall)
+			e.setGood(bapiMT)
+			p, err := e.b.VerifyMachineToken(context.Background(), bapiMT)
+			require.NoError(t, err)
+			assert.Equal(t, "mt_good", p.ID)
+			e.requireServed(t, bapiGoodAK)
+
+			// One warning for the whole flood, then one per 10 s at most.
+			assert.Equal(t, 1, e.log.count("WARN"), "%s", e.log)
+			assert.Contains(t, e.log.String(), "reason=max_calls_per_second")
+			assert.NotContains(t, e.log.String(), "ak_flood")
+			e.clock.Advance(10 * time.Second)
+			for i := range tt.wantBurst {
+				_, _ = e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_later%d", i))
+			}
+			e.requireRefusedLocally(t, "ak_later_refused", ErrBackendAPIRateLimited)
+			assert.Equal(t, 2, e.log.count("WARN"), "%s", e.log)
+			assert.Contains(t, e.log.String(), fmt.Sprintf("suppressed=%d", extra))
+		})
+	}
+}
+
+func TestBackendAPIConcurrentFloodIsBounded(t *testing.T) {
+	// The review's reproduction: 500 distinct tokens at once. With the defaults, at most
+	// the burst (40) reaches Clerk, at most 8 at a time.
+	e := newBAPIEnv(t, nil)
+	e.setGood(bapiGoodAK)
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
+	require.NoError(t, err)
+	const n = 500
+	errs := make(chan error, 2*n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_conc%d", i))
+			errs <- err
+			_, err = e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
+			if err != nil {
+				errs <- fmt.Errorf("cache hit refused: %w", err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var invalid, limited int
+	for err := range errs {
+		switch {
+		case errors.Is(err, ErrMachineTokenInvalid):
+			invalid++
+		case errors.Is(err, ErrBackendAPIRateLimited) && errors.Is(err, ErrBackendAPI):
+			limited++
+		default:
+			t.Errorf("unexpected result %v", err)
+		}
+	}
+	assert.Equal(t, n, invalid+limited)
+	assert.EqualValues(t, invalid+1, e.fake.hits.Load(), "every call that was made was answered")
+	assert.LessOrEqual(t, e.fake.hits.Load(), int64(2*DefaultMaxBackendAPICallsPerSecond))
+	assert.LessOrEqual(t, e.fake.maxInFlight.Load(), int64(DefaultMaxConcurrentBackendAPICalls))
+	assert.GreaterOrEqual(t, limited, n-2*DefaultMaxBackendAPICallsPerSecond)
+}
+
+func TestBackendAPIConcurrencyCap(t *testing.T) {
+	const maxCalls, n = 3, 10
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxConcurrentCalls = maxCalls; c.MaxCallsPerSecond = 1000 })
+	e.setGood(bapiGoodAK)
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
+	require.NoError(t, err)
+	e.fake.fallback = func(_, token string) bapiAnswer {
+		return bapiAnswer{body: `{"object":"api_key","id":"` + token + `","subject":"user_1"}`}
+	}
+	e.fake.arrived = make(chan struct{}, n)
+	e.fake.release = make(chan struct{})
+
+	results := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_slow%d", i))
+			results <- err
+		}()
+	}
+	// Clerk holds the first maxCalls; the others are refused without waiting for them.
+	for range maxCalls {
+		<-e.fake.arrived
+	}
+	for range n - maxCalls {
+		err := <-results
+		require.ErrorIs(t, err, ErrBackendAPI)
+		require.ErrorIs(t, err, ErrBackendAPIRateLimited)
+	}
+	assert.EqualValues(t, maxCalls+1, e.fake.hits.Load())
+	assert.EqualValues(t, maxCalls, e.fake.inFlight.Load())
+	e.requireServed(t, bapiGoodAK) // while every slot is taken
+	e.requireRefusedLocally(t, "ak_one_more", ErrBackendAPIRateLimited)
+	assert.Contains(t, e.log.String(), "reason=max_concurrent_calls")
+
+	close(e.fake.release)
+	for range maxCalls {
+		require.NoError(t, <-results)
+	}
+	assert.EqualValues(t, maxCalls, e.fake.maxInFlight.Load())
+
+	// The slots are free again (a refused token was not cached).
+	e.fake.arrived = nil
+	p, err := e.b.VerifyMachineToken(context.Background(), "ak_one_more")
+	require.NoError(t, err)
+	assert.Equal(t, "ak_one_more", p.ID)
+}
+
+func TestBackendAPILimitsCountRealCalls(t *testing.T) {
+	// One slot and a burst of one: 50 concurrent requests with one token share one call
+	// and all succeed.
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxConcurrentCalls = 1; c.MaxCallsPerSecond = 0.01; c.MaxCallBurst = 1 })
+	e.setGood(bapiAK)
+	e.fake.arrived = make(chan struct{}, 64)
+	e.fake.release = make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Go(func() {
+			_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+			errs <- err
+		})
+	}
+	<-e.fake.arrived
+	close(e.fake.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 1, e.fake.hits.Load())
+	e.requireRefusedLocally(t, bapiMT, ErrBackendAPIRateLimited) // the burst is spent
+}
+
+func TestBackendAPIRetryAfter(t *testing.T) {
+	start := newBAPIClock().Now()
+	tests := []struct {
+		name       string
+		retryAfter []string
+		want       time.Duration
+	}{
+		{"absent", nil, DefaultBackendAPIRetryAfter},
+		{"seconds", []string{"7"}, 7 * time.Second},
+		{"one second", []string{"1"}, time.Second},
+		{"zero", []string{"0"}, time.Second},
+		{"capped", []string{"3600"}, MaxBackendAPIRetryAfter},
+		{"exactly the cap", []string{"60"}, MaxBackendAPIRetryAfter},
+		{"overflowing", []string{"99999999999999999999999999"}, MaxBackendAPIRetryAfter},
+		{"HTTP date", []string{start.Add(20 * time.Second).Format(http.TimeFormat)}, 20 * time.Second},
+		{"RFC 850 date", []string{start.Add(30 * time.Second).Format(time.RFC850)}, 30 * time.Second},
+		{"ANSI C date", []string{start.Add(9 * time.Second).Format(time.ANSIC)}, 9 * time.Second},
+		{"past date", []string{start.Add(-time.Hour).Format(http.TimeFormat)}, time.Second},
+		{"far date", []string{start.Add(24 * time.Hour).Format(http.TimeFormat)}, MaxBackendAPIRetryAfter},
+		{"garbage", []string{"soon"}, DefaultBackendAPIRetryAfter},
+		{"negative", []string{"-5"}, DefaultBackendAPIRetryAfter},
+		{"fraction", []string{"1.5"}, DefaultBackendAPIRetryAfter},
+		{"empty", []string{""}, DefaultBackendAPIRetryAfter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newBAPIEnv(t, nil)
+			e.setGood(bapiGoodAK)
+			_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
+			require.NoError(t, err)
+			const trigger = "ak_trigger"
+			e.fake.set(trigger, bapiAnswer{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": tt.retryAfter},
+				body: `{"errors":[{"message":"Too many requests","long_message":"Too many requests","code":"too_many_requests"}]}`})
+
+			_, err = e.b.VerifyMachineToken(context.Background(), trigger)
+			require.ErrorIs(t, err, ErrBackendAPI)
+			require.ErrorIs(t, err, ErrBackendAPIThrottled)
+			require.NotErrorIs(t, err, ErrBackendAPIRateLimited)
+			require.EqualValues(t, 2, e.fake.hits.Load())
+			assert.Contains(t, e.log.String(), "retry_after="+tt.want.String())
+			assert.Contains(t, e.log.String(), "too_many_requests")
+
+			// During the pause: no call for any token not in the cache (the one that
+			// met the 429 included), cache hits served.
+			e.setGood(bapiMT)
+			for i := range 20 {
+				e.requireRefusedLocally(t, fmt.Sprintf("ak_paused%d", i), ErrBackendAPIThrottled)
+				e.requireServed(t, bapiGoodAK)
+			}
+			e.requireRefusedLocally(t, trigger, ErrBackendAPIThrottled)
+			e.clock.Advance(tt.want - time.Millisecond)
+			e.requireRefusedLocally(t, bapiMT, ErrBackendAPIThrottled)
+			e.requireServed(t, bapiGoodAK)
+			assert.Contains(t, e.log.String(), "reason=clerk_retry_after")
+
+			// When it has passed, a legitimate token works.
+			e.clock.Advance(time.Millisecond)
+			p, err := e.b.VerifyMachineToken(context.Background(), bapiMT)
+			require.NoError(t, err)
+			assert.Equal(t, "mt_good", p.ID)
+			assert.EqualValues(t, 3, e.fake.hits.Load())
+		})
+	}
+}
+
+func TestBackendAPIPauseSpendsNoCallBudget(t *testing.T) {
+	// A burst of 3 and next to no refill: the refusals during a pause spend none of it.
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxCallsPerSecond = 0.001; c.MaxCallBurst = 3 })
+	e.setGood(bapiGoodAK)
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK) // 1 of 3
+	require.NoError(t, err)
+	e.fake.set("ak_trigger", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"2"}}})
+	_, err = e.b.VerifyMachineToken(context.Background(), "ak_trigger") // 2 of 3
+	require.ErrorIs(t, err, ErrBackendAPIThrottled)
+	for i := range 100 {
+		e.requireRefusedLocally(t, fmt.Sprintf("ak_paused%d", i), ErrBackendAPIThrottled)
+	}
+	e.clock.Advance(2 * time.Second)
+	e.setGood(bapiMT)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT) // 3 of 3
+	require.NoError(t, err)
+	e.requireRefusedLocally(t, bapiOAT, ErrBackendAPIRateLimited)
+	assert.EqualValues(t, 3, e.fake.hits.Load())
+}
+
+func TestBackendAPIPauseTakesTheLongerRetryAfter(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set("ak_long", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"30"}}})
+	e.fake.set("ak_short", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"5"}}})
+	e.fake.arrived = make(chan struct{}, 2)
+	e.fake.release = make(chan struct{})
+	errs := make(chan error, 2)
+	for _, token := range []string{"ak_long", "ak_short"} {
+		go func() {
+			_, err := e.b.VerifyMachineToken(context.Background(), token)
+			errs <- err
+		}()
+	}
+	<-e.fake.arrived
+	<-e.fake.arrived
+	close(e.fake.release) // both answered, in either order
+	for range 2 {
+		require.ErrorIs(t, <-errs, ErrBackendAPIThrottled)
+	}
+	e.fake.arrived, e.fake.release = nil, nil
+	e.clock.Advance(30*time.Second - time.Millisecond)
+	e.requireRefusedLocally(t, bapiAK, ErrBackendAPIThrottled)
+	e.clock.Advance(time.Millisecond)
+	e.setGood(bapiAK)
+	_, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err)
+}
+
+func TestBackendAPIPauseIsBoundedWhenTheClockMovesBack(t *testing.T) {
+	e := newBAPIEnv(t, nil)
+	e.fake.set("ak_trigger", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"60"}}})
+	_, err := e.b.VerifyMachineToken(context.Background(), "ak_trigger")
+	require.ErrorIs(t, err, ErrBackendAPIThrottled)
+	e.clock.Advance(-time.Hour) // a wall clock stepped back
+	e.requireRefusedLocally(t, bapiAK, ErrBackendAPIThrottled)
+	e.clock.Advance(MaxBackendAPIRetryAfter)
+	e.setGood(bapiAK)
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err, "the pause lasted no more than MaxBackendAPIRetryAfter from the stepped-back clock")
+}
+
+// clerkErrorBodyOracle is an independent statement of Clerk's error format.
+func clerkErrorBodyOracle(data []byte) bool {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return false
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	list, ok := obj["errors"].([]any)
+	if !ok || len(list) == 0 {
+		return false
+	}
+	for _, item := range list {
+		e, ok := item.(map[string]any)
+		if !ok {
+			return false
+		}
+		if code, ok := e["code"].(string); !ok || code == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzClerkErrorBody(f *testing.F) {
+	for _, s := range []string{
+		clerkNotFound, `{"errors":[{"code":"x"}]}`, `{"errors":[{"code":"a"},{"code":"b","meta":{}}],"meta":{}}`,
+		"", "404 page not found\n", `<html></html>`, `{}`, `[]`, `null`, `{"errors":null}`, `{"errors":[]}`,
+		`{"errors":"x"}`, `{"errors":[null]}`, `{"errors":[{"code":""}]}`, `{"errors":[{"code":1}]}`,
+		`{"errors":[{"code":"x"},{}]}`, `{"Errors":[{"code":"x"}]}`, `{"errors":[{"CODE":"x"}]}`,
+		`{"errors":[{"code":"x"}]`, `{"errors":[{"code":"x"}]} trailing`, `{"errors":[{"code":"x"}],"errors":[]}`,
+		`{"errors":[{"code":"\u0000"}]}`, "{\"errors\":[{\"code\":\"\xff\"}]}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := isClerkErrorBody(data), clerkErrorBodyOracle(data); got != want {
+			t.Fatalf("isClerkErrorBody(%q) = %v, want %v", data, got, want)
+		}
+	})
+}
+
+func FuzzBackendAPIRetryAfter(f *testing.F) {
+	now := newBAPIClock().Now()
+	for _, s := range []string{
+		"", "0", "1", "5", "60", "61", "3600", "99999999999999999999999", "-1", "1.5", " 7 ", "+7", "0x10", "soon",
+		now.Add(20 * time.Second).Format(http.TimeFormat), now.Add(-time.Hour).Format(http.TimeFormat),
+		now.Add(30 * time.Second).Format(time.RFC850), now.Add(9 * time.Second).Format(time.ANSIC),
+		"Mon, 01 Jan 0001 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "\x00", "７",
+	} {
+		f.Add(s)
+	}
+	digits := regexp.MustCompile(`^[0-9]+$`)
+	f.Fuzz(func(t *testing.T, v string) {
+		d := bapiRetryAfter(v, now)
+		if d < time.Second || d > MaxBackendAPIRetryAfter {
+			t.Fatalf("bapiRetryAfter(%q) = %s, out of [1s, %s]", v, d, MaxBackendAPIRetryAfter)
+		}
+		s := strings.TrimSpace(v)
+		if digits.MatchString(s) {
+			want := MaxBackendAPIRetryAfter
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil && n <= 60 {
+				want = max(time.Duration(n)*time.Second, time.Second)
+			}
+			if d != want {
+				t.Fatalf("bapiRetryAfter(%q) = %s, want %s", v, d, want)
+			}
+		}
+		if s == "" && d != DefaultBackendAPIRetryAfter {
+			t.Fatalf("bapiRetryAfter(%q) = %s, want the default", v, d)
+		}
+	})
 }

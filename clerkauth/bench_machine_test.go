@@ -2,6 +2,7 @@ package clerkauth_test
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -61,6 +62,8 @@ func BenchmarkBackendAPI(b *testing.B) {
 	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
 		SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", CacheSize: 1 << 20,
 		Logger: slog.New(slog.DiscardHandler),
+		// Cold calls are measured here, not the limits (BenchmarkBackendAPIFlood).
+		MaxCallsPerSecond: 1e9, MaxConcurrentCalls: 1 << 10,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -84,6 +87,53 @@ func BenchmarkBackendAPI(b *testing.B) {
 	machineBenchRatio(b, "cache-hit", hit, cold)
 	if got := hits.Load() - before; got != n.Load() {
 		b.Fatalf("%d calls for %d cold verifications: cache hits reached the server", got, n.Load())
+	}
+}
+
+// BenchmarkBackendAPIFlood compares a cached verification (the baseline) with the
+// refusal of a made-up token once the calls-per-second budget is spent: what each
+// request of a flood of distinct tokens costs. "x-cache-hit" is the refusal's time over
+// the cache hit's; no call reaches the fake Backend API during either.
+func BenchmarkBackendAPIFlood(b *testing.B) {
+	var hits atomic.Int64
+	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"object":"api_key","id":"ak_0123456789abcdef0123456789abcdef","type":"api_key",`+
+			`"name":"CI","subject":"org_2abc","scopes":["builds:read","builds:write"],"claims":{"env":"prod"},`+
+			`"revoked":false,"revocation_reason":null,"expired":false,"expiration":null}`)
+	}))
+	b.Cleanup(clerk.Close)
+	// A stopped clock: the cached token never expires, the spent budget never refills.
+	stopped := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+		SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", CacheSize: 1 << 20,
+		Logger:            slog.New(slog.DiscardHandler),
+		MaxCallsPerSecond: 1, MaxCallBurst: 1,
+		Now: func() time.Time { return stopped },
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const hot = "ak_hot_2b8c0e0f5d6a4b1c9e7f3a2d1c0b9a8f"
+	if _, err := backend.VerifyMachineToken(b.Context(), hot); err != nil { // the burst's only call
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	hit := func() {
+		if _, err := backend.VerifyMachineToken(b.Context(), hot); err != nil {
+			b.Fatal(err)
+		}
+	}
+	refused := func() {
+		_, err := backend.VerifyMachineToken(b.Context(), "ak_flood_"+strconv.FormatInt(n.Add(1), 10))
+		if !errors.Is(err, clerkauth.ErrBackendAPIRateLimited) {
+			b.Fatalf("a flooding token: %v, want ErrBackendAPIRateLimited", err)
+		}
+	}
+	machineBenchRatio(b, "cache-hit", hit, refused)
+	if got := hits.Load(); got != 1 {
+		b.Fatalf("%d calls reached the Backend API, want 1", got)
 	}
 }
 

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
+	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
 )
@@ -59,6 +62,70 @@ func ExampleNewBackendAPI() {
 	// api_key ak_0123456789abcdef0123456789abcdef org_2abc CI deploys true
 	// true
 	// true
+}
+
+// The limits on calls to the Backend API. Any client can make up a well-formed API key,
+// and each one not in the cache costs a call with the instance's secret key, against a
+// quota the whole application shares: past MaxCallBurst calls at once (and
+// MaxCallsPerSecond on average), tokens not in the cache are refused at once, with a 503
+// from the middleware, while cached ones are still accepted. (Here the clock is stopped,
+// so the budget does not refill.)
+func ExampleNewBackendAPI_limits() {
+	var calls atomic.Int64
+	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var body struct {
+			Secret string `json:"secret"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/json")
+		if body.Secret != "ak_live_3f9a2c7e1b" {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"errors":[{"message":"not found","long_message":"not found","code":"resource_not_found"}]}`)
+			return
+		}
+		fmt.Fprint(w, `{"object":"api_key","id":"ak_0123456789abcdef0123456789abcdef","subject":"org_2abc"}`)
+	}))
+	defer clerk.Close()
+
+	stopped := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+		SecretKey:          "sk_test_example",
+		URL:                clerk.URL + "/v1",
+		MaxCallsPerSecond:  1,
+		MaxCallBurst:       3,
+		MaxConcurrentCalls: 4,
+		Now:                func() time.Time { return stopped },
+		Logger:             slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	if _, err := backend.VerifyMachineToken(ctx, "ak_live_3f9a2c7e1b"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := range 4 {
+		_, err := backend.VerifyMachineToken(ctx, fmt.Sprintf("ak_made_up_%d", i))
+		switch {
+		case errors.Is(err, clerkauth.ErrBackendAPIRateLimited):
+			fmt.Println("made-up token refused without a call")
+		case errors.Is(err, clerkauth.ErrMachineTokenInvalid):
+			fmt.Println("made-up token refused by Clerk")
+		}
+	}
+	_, err = backend.VerifyMachineToken(ctx, "ak_live_3f9a2c7e1b")
+	fmt.Println("cached key accepted:", err == nil)
+	fmt.Println("calls:", calls.Load())
+	// Output:
+	// made-up token refused by Clerk
+	// made-up token refused by Clerk
+	// made-up token refused without a call
+	// made-up token refused without a call
+	// cached key accepted: true
+	// calls: 3
 }
 
 // Service-account keys the service issues itself, next to Clerk's machine tokens.

@@ -205,12 +205,26 @@ func TestEndToEndConfigErrors(t *testing.T) {
 
 	// A database that cannot be opened: start-up fails, exit status 1.
 	cmd = startFailing(t, map[string]string{
-		"ADDR":         "127.0.0.1:0",
-		"DATABASE_URL": "postgres://app:hunter2@127.0.0.1:1/app?connect_timeout=2",
+		"ADDR":          "127.0.0.1:0",
+		"CLERK_JWT_KEY": clerkauthtest.PublicKeyPEM(&clerkauthtest.NewKey().Private.PublicKey),
+		"CLERK_ISSUER":  "https://clerk.example.com",
+		"DATABASE_URL":  "postgres://app:hunter2@127.0.0.1:1/app?connect_timeout=2",
 	})
 	assert.Equal(t, 1, cmd.code)
 	assert.Contains(t, cmd.stderr, "start-up failed")
 	assert.NotContains(t, cmd.stderr, "hunter2")
+
+	// No key source beside production settings: never dev mode, exit status 2.
+	cmd = startFailing(t, map[string]string{
+		"ADDR":                 ":0",
+		"DATABASE_URL":         "postgres://app:hunter2@db.internal/app",
+		"CLERK_WEBHOOK_SECRET": clerkauthtest.NewWebhookSecret(),
+	})
+	assert.Equal(t, 2, cmd.code)
+	for _, want := range []string{"ADDR:", "DATABASE_URL:", "CLERK_WEBHOOK_SECRET:", "no key source"} {
+		assert.Contains(t, cmd.stderr, want)
+	}
+	assert.NotContains(t, cmd.stderr, "DEV MODE")
 }
 
 // failedRun is the outcome of a server that exited on its own.

@@ -326,6 +326,32 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 
+	// Dev mode mints tokens for anyone who asks: it must never start where a production
+	// deployment merely lost its key variable, so it refuses production settings.
+	if c.DevMode() {
+		for _, v := range []string{EnvWebhookSecret, EnvWebhookSigningSecret, EnvRedisURL, EnvTrustedProxies} {
+			if get(v) != "" {
+				bad(v, "set, but no key source is (%s): dev mode refuses production settings; set a key source, or unset %s", keySourceVariablesInText, v)
+			}
+		}
+		if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+			bad(EnvDatabaseURL, "is not SQLite, but no key source is set (%s): dev mode runs on a local SQLite database only", keySourceVariablesInText)
+		}
+		if host, _, err := net.SplitHostPort(c.Addr); err == nil && !isLoopbackHost(host) {
+			bad(EnvAddr, "%q is not a loopback address, but no key source is set (%s): dev mode listens on loopback only", c.Addr, keySourceVariablesInText)
+		}
+		for _, list := range []struct {
+			name    string
+			origins []string
+		}{{EnvAuthorizedParties, c.AuthorizedParties}, {EnvCORSAllowedOrigins, c.CORSAllowedOrigins}} {
+			for _, o := range list.origins {
+				if u, err := url.Parse(o); err == nil && !isLoopbackHost(u.Hostname()) {
+					bad(list.name, "%q is not a local origin, but no key source is set (%s): dev mode serves local frontends only", o, keySourceVariablesInText)
+				}
+			}
+		}
+	}
+
 	if len(problems) > 0 {
 		return Config{}, fmt.Errorf("%w:\n  %s", ErrConfig, strings.Join(problems, "\n  "))
 	}

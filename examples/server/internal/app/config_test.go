@@ -55,9 +55,16 @@ func TestLoadConfig(t *testing.T) {
 			assert.True(t, c.DevMode())
 			assert.Equal(t, "sqlite:authkit.db", c.DatabaseURL)
 		}},
-		{"dev mode keeps an explicit ADDR", env{EnvAddr: ":9000"}, func(t *testing.T, c Config) {
+		{"dev mode keeps an explicit loopback ADDR", env{EnvAddr: "127.0.0.1:9000"}, func(t *testing.T, c Config) {
 			assert.True(t, c.DevMode())
-			assert.Equal(t, ":9000", c.Addr)
+			assert.Equal(t, "127.0.0.1:9000", c.Addr)
+		}},
+		{"dev mode with a local frontend and a SQLite file", env{
+			EnvAddr: "localhost:9000", EnvCORSAllowedOrigins: "http://localhost:3000",
+			EnvAuthorizedParties: "http://127.0.0.1:3000", EnvDatabaseURL: "sqlite:dev.db",
+		}, func(t *testing.T, c Config) {
+			assert.True(t, c.DevMode())
+			assert.Equal(t, []string{"http://localhost:3000"}, c.CORSAllowedOrigins)
 		}},
 		{"PEM key with an issuer", env{EnvJWTKey: pem, EnvIssuer: "https://clerk.example.com"}, func(t *testing.T, c Config) {
 			assert.Equal(t, KeysPEM, c.KeySource)
@@ -96,16 +103,16 @@ func TestLoadConfig(t *testing.T) {
 			require.Len(t, c.Warnings, 1)
 			assert.Contains(t, c.Warnings[0], "differs from the publishable key's issuer")
 		}},
-		{"webhook secret", env{EnvWebhookSecret: whsec}, func(t *testing.T, c Config) {
+		{"webhook secret", env{EnvPublishableKey: pk, EnvWebhookSecret: whsec}, func(t *testing.T, c Config) {
 			assert.Equal(t, []string{whsec}, c.WebhookSecrets)
 		}},
-		{"webhook secret under its alias", env{EnvWebhookSigningSecret: whsec}, func(t *testing.T, c Config) {
+		{"webhook secret under its alias", env{EnvPublishableKey: pk, EnvWebhookSigningSecret: whsec}, func(t *testing.T, c Config) {
 			assert.Equal(t, []string{whsec}, c.WebhookSecrets)
 		}},
-		{"webhook secret under both names, same value", env{EnvWebhookSecret: whsec, EnvWebhookSigningSecret: whsec}, func(t *testing.T, c Config) {
+		{"webhook secret under both names, same value", env{EnvPublishableKey: pk, EnvWebhookSecret: whsec, EnvWebhookSigningSecret: whsec}, func(t *testing.T, c Config) {
 			assert.Equal(t, []string{whsec}, c.WebhookSecrets)
 		}},
-		{"two webhook secrets during a rotation", env{EnvWebhookSecret: whsec + ", " + whsec2}, func(t *testing.T, c Config) {
+		{"two webhook secrets during a rotation", env{EnvPublishableKey: pk, EnvWebhookSecret: whsec + ", " + whsec2}, func(t *testing.T, c Config) {
 			assert.Equal(t, []string{whsec, whsec2}, c.WebhookSecrets)
 		}},
 		{"lists", env{
@@ -116,10 +123,10 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, []string{"10.0.0.0/8", "192.0.2.7"}, c.TrustedProxies)
 			assert.Equal(t, []string{"https://app.example.com"}, c.CORSAllowedOrigins)
 		}},
-		{"databases", env{EnvDatabaseURL: "postgres://app:pw@db.internal:5432/app?sslmode=verify-full"}, func(t *testing.T, c Config) {
+		{"databases", env{EnvPublishableKey: pk, EnvDatabaseURL: "postgres://app:pw@db.internal:5432/app?sslmode=verify-full"}, func(t *testing.T, c Config) {
 			assert.Equal(t, "postgres://app:pw@db.internal:5432/app?sslmode=verify-full", c.DatabaseURL)
 		}},
-		{"redis", env{EnvRedisURL: "rediss://:pw@cache.internal:6380/2", EnvRedisPrefix: "myapp:auth:"}, func(t *testing.T, c Config) {
+		{"redis", env{EnvPublishableKey: pk, EnvRedisURL: "rediss://:pw@cache.internal:6380/2", EnvRedisPrefix: "myapp:auth:"}, func(t *testing.T, c Config) {
 			assert.Equal(t, "rediss://:pw@cache.internal:6380/2", c.RedisURL)
 			assert.Equal(t, "myapp:auth:", c.RedisPrefix)
 		}},
@@ -175,6 +182,15 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"issuer with a trailing slash", with(iss, EnvIssuer, "https://clerk.example.com/"), "CLERK_ISSUER: \"https://clerk.example.com/\" must not end with a slash", ""},
 		{"issuer over http", with(iss, EnvIssuer, "http://clerk.example.com"), "CLERK_ISSUER: \"http://clerk.example.com\" must use https", ""},
 		{"issuer without a key source", env{EnvIssuer: "https://clerk.example.com"}, "CLERK_ISSUER: set, but no key source is", ""},
+		// A production deployment that lost its key variable never falls back to dev mode.
+		{"dev mode beside a webhook secret", env{EnvWebhookSecret: whA}, "CLERK_WEBHOOK_SECRET: set, but no key source is", whA},
+		{"dev mode beside a webhook alias secret", env{EnvWebhookSigningSecret: whA}, "CLERK_WEBHOOK_SIGNING_SECRET: set, but no key source is", whA},
+		{"dev mode beside Redis", env{EnvRedisURL: "redis://:hunter2@cache:6379/0"}, "REDIS_URL: set, but no key source is", "hunter2"},
+		{"dev mode behind proxies", env{EnvTrustedProxies: "10.0.0.0/8"}, "TRUSTED_PROXIES: set, but no key source is", ""},
+		{"dev mode on PostgreSQL", env{EnvDatabaseURL: "postgres://app:hunter2@db/app"}, "DATABASE_URL: is not SQLite, but no key source is set", "hunter2"},
+		{"dev mode on every interface", env{EnvAddr: ":8000"}, "ADDR: \":8000\" is not a loopback address", ""},
+		{"dev mode for a remote frontend", env{EnvCORSAllowedOrigins: "https://app.example.com"}, "CORS_ALLOWED_ORIGINS: \"https://app.example.com\" is not a local origin", ""},
+		{"dev mode with a remote authorized party", env{EnvAuthorizedParties: "https://app.example.com"}, "CLERK_AUTHORIZED_PARTIES: \"https://app.example.com\" is not a local origin", ""},
 		{"authorized party with a path", with(iss, EnvAuthorizedParties, "https://app.example.com/"), "CLERK_AUTHORIZED_PARTIES: \"https://app.example.com/\" is not an origin", ""},
 		{"authorized party in upper case", with(iss, EnvAuthorizedParties, "https://App.example.com"), "must be lower case", ""},
 		{"webhook secrets that differ", with(with(iss, EnvWebhookSecret, whA), EnvWebhookSigningSecret, whB),
