@@ -208,19 +208,19 @@ type bapiEntry struct {
 // NewBackendAPI returns a verifier of Clerk's machine tokens.
 func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 	if strings.TrimSpace(cfg.SecretKey) == "" {
-		return nil, fmt.Errorf("%w: BackendAPIConfig.SecretKey is required", ErrConfig)
+		return nil, fmt.Errorf("%w: BackendAPIConfig.SecretKey is required", ErrInvalidConfig)
 	}
 	if strings.ContainsFunc(cfg.SecretKey, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) {
 		// Never quote the key: it may be a real one with a stray newline.
-		return nil, fmt.Errorf("%w: BackendAPIConfig.SecretKey contains whitespace or control characters", ErrConfig)
+		return nil, fmt.Errorf("%w: BackendAPIConfig.SecretKey contains whitespace or control characters", ErrInvalidConfig)
 	}
 	if cfg.CacheSize < 0 || cfg.MaxCacheTTL < 0 || cfg.NegativeCacheTTL < 0 ||
 		cfg.MaxCallBurst < 0 || cfg.MaxConcurrentCalls < 0 {
-		return nil, fmt.Errorf("%w: negative BackendAPIConfig value", ErrConfig)
+		return nil, fmt.Errorf("%w: negative BackendAPIConfig value", ErrInvalidConfig)
 	}
 	// Written so that NaN fails too.
 	if !(cfg.MaxCallsPerSecond >= 0 && cfg.MaxCallsPerSecond <= math.MaxFloat64) {
-		return nil, fmt.Errorf("%w: BackendAPIConfig.MaxCallsPerSecond must be a finite number, not negative", ErrConfig)
+		return nil, fmt.Errorf("%w: BackendAPIConfig.MaxCallsPerSecond must be a finite number, not negative", ErrInvalidConfig)
 	}
 	perSecond := cmp.Or(cfg.MaxCallsPerSecond, DefaultMaxBackendAPICallsPerSecond)
 	burst := cfg.MaxCallBurst
@@ -263,7 +263,7 @@ func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 		MaximumSize: cmp.Or(cfg.CacheSize, DefaultMachineCacheSize),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return b, nil
 }
@@ -275,17 +275,17 @@ func bapiBaseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("%w: BackendAPIConfig.URL: %w", ErrConfig, err)
+		return "", fmt.Errorf("%w: BackendAPIConfig.URL: %w", ErrInvalidConfig, err)
 	}
 	switch {
 	case u.Host == "" || u.Opaque != "":
-		return "", fmt.Errorf("%w: BackendAPIConfig.URL %q is not an absolute URL", ErrConfig, raw)
+		return "", fmt.Errorf("%w: BackendAPIConfig.URL %q is not an absolute URL", ErrInvalidConfig, raw)
 	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", fmt.Errorf("%w: BackendAPIConfig.URL must have no user info, query or fragment", ErrConfig)
+		return "", fmt.Errorf("%w: BackendAPIConfig.URL must have no user info, query or fragment", ErrInvalidConfig)
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	default:
-		return "", fmt.Errorf("%w: BackendAPIConfig.URL %q must be https (http only for a loopback host)", ErrConfig, raw)
+		return "", fmt.Errorf("%w: BackendAPIConfig.URL %q must be https (http only for a loopback host)", ErrInvalidConfig, raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }

@@ -659,7 +659,7 @@ func TestNewBackendAPIConfig(t *testing.T) {
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			b, err := NewBackendAPI(tt.cfg)
-			require.ErrorIs(t, err, ErrConfig)
+			require.ErrorIs(t, err, ErrInvalidConfig)
 			assert.Nil(t, b)
 			if strings.TrimSpace(tt.cfg.SecretKey) != "" {
 				assert.NotContains(t, err.Error(), strings.TrimSpace(tt.cfg.SecretKey))

@@ -25,8 +25,8 @@ const (
 	DefaultMaxTokenBytes = 8 << 10
 )
 
-// ErrConfig is wrapped by every error NewVerifier returns.
-var ErrConfig = errors.New("clerkauth: invalid configuration")
+// ErrInvalidConfig is wrapped by every error NewVerifier returns.
+var ErrInvalidConfig = errors.New("clerkauth: invalid configuration")
 
 // Config configures NewVerifier. Zero fields take the documented defaults; NewVerifier
 // checks everything once and copies what it keeps, so changing a Config afterwards has
@@ -140,9 +140,9 @@ func (c Config) validate() (*settings, error) {
 	case c.Keys == nil && len(issuers) == 0 && c.Machine != nil:
 		// A verifier of machine credentials only: every session token is refused.
 	case c.Keys == nil:
-		return nil, fmt.Errorf("%w: Keys is required (or only Machine, for machine credentials alone)", ErrConfig)
+		return nil, fmt.Errorf("%w: Keys is required (or only Machine, for machine credentials alone)", ErrInvalidConfig)
 	case len(issuers) == 0:
-		return nil, fmt.Errorf("%w: Issuer is required", ErrConfig)
+		return nil, fmt.Errorf("%w: Issuer is required", ErrInvalidConfig)
 	}
 	s.ctxKeys, _ = c.Keys.(jwks.ContextSource)
 	s.keyCheck, _ = c.Keys.(jwks.KeyChecker)
@@ -179,7 +179,7 @@ func (c Config) validate() (*settings, error) {
 		case jwks.RS512:
 			m = jwt.SigningMethodRS512
 		default:
-			return nil, fmt.Errorf("%w: algorithm %q not supported (RS256, RS384 or RS512)", ErrConfig, a)
+			return nil, fmt.Errorf("%w: algorithm %q not supported (RS256, RS384 or RS512)", ErrInvalidConfig, a)
 		}
 		if s.methods[a] == nil {
 			s.algorithms = append(s.algorithms, a)
@@ -190,11 +190,11 @@ func (c Config) validate() (*settings, error) {
 
 	switch {
 	case c.Leeway < 0:
-		return nil, fmt.Errorf("%w: negative Leeway %v", ErrConfig, c.Leeway)
+		return nil, fmt.Errorf("%w: negative Leeway %v", ErrInvalidConfig, c.Leeway)
 	case c.Leeway > MaxLeeway:
-		return nil, fmt.Errorf("%w: Leeway %v above %v", ErrConfig, c.Leeway, MaxLeeway)
+		return nil, fmt.Errorf("%w: Leeway %v above %v", ErrInvalidConfig, c.Leeway, MaxLeeway)
 	case c.ExactTime && c.Leeway != 0:
-		return nil, fmt.Errorf("%w: both ExactTime and a Leeway", ErrConfig)
+		return nil, fmt.Errorf("%w: both ExactTime and a Leeway", ErrInvalidConfig)
 	case c.ExactTime:
 		s.leeway = 0
 	case c.Leeway == 0:
@@ -203,11 +203,11 @@ func (c Config) validate() (*settings, error) {
 
 	switch {
 	case c.MaxTokenBytes < 0:
-		return nil, fmt.Errorf("%w: negative MaxTokenBytes", ErrConfig)
+		return nil, fmt.Errorf("%w: negative MaxTokenBytes", ErrInvalidConfig)
 	case c.MaxTokenBytes == 0:
 		s.maxBytes = DefaultMaxTokenBytes
 	case c.MaxTokenBytes < 512:
-		return nil, fmt.Errorf("%w: MaxTokenBytes %d is too small for any session token", ErrConfig, c.MaxTokenBytes)
+		return nil, fmt.Errorf("%w: MaxTokenBytes %d is too small for any session token", ErrInvalidConfig, c.MaxTokenBytes)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -226,7 +226,7 @@ func (c Config) validate() (*settings, error) {
 	s.machine = c.Machine
 	switch {
 	case c.DisableTokenCache && c.TokenCache != nil:
-		return nil, fmt.Errorf("%w: both a TokenCache and DisableTokenCache", ErrConfig)
+		return nil, fmt.Errorf("%w: both a TokenCache and DisableTokenCache", ErrInvalidConfig)
 	case c.DisableTokenCache:
 	case c.TokenCache != nil:
 		s.cache = c.TokenCache
@@ -247,10 +247,10 @@ func checkIssuer(iss string) error {
 	u, err := url.Parse(iss)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" ||
 		strings.HasSuffix(iss, "/") || strings.ContainsAny(iss, " \t\r\n") || iss != strings.TrimSpace(iss) {
-		return fmt.Errorf("%w: issuer %q is not an absolute URL without a trailing slash, query or fragment", ErrConfig, iss)
+		return fmt.Errorf("%w: issuer %q is not an absolute URL without a trailing slash, query or fragment", ErrInvalidConfig, iss)
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
-		return fmt.Errorf("%w: issuer %q must use https (http only on a loopback host)", ErrConfig, iss)
+		return fmt.Errorf("%w: issuer %q must use https (http only on a loopback host)", ErrInvalidConfig, iss)
 	}
 	return nil
 }
@@ -261,13 +261,13 @@ func checkOrigin(o string) error {
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
 		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#") {
-		return fmt.Errorf("%w: authorized party %q is not an origin (scheme://host[:port], no path or trailing slash)", ErrConfig, o)
+		return fmt.Errorf("%w: authorized party %q is not an origin (scheme://host[:port], no path or trailing slash)", ErrInvalidConfig, o)
 	}
 	if o != strings.ToLower(o) {
-		return fmt.Errorf("%w: authorized party %q must be lower case, as browsers send origins", ErrConfig, o)
+		return fmt.Errorf("%w: authorized party %q must be lower case, as browsers send origins", ErrInvalidConfig, o)
 	}
 	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
-		return fmt.Errorf("%w: authorized party %q names the default port, which browsers omit", ErrConfig, o)
+		return fmt.Errorf("%w: authorized party %q names the default port, which browsers omit", ErrInvalidConfig, o)
 	}
 	return nil
 }

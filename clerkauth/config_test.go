@@ -50,7 +50,7 @@ func TestNewVerifierRefusesBadConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			v, err := clerkauth.NewVerifier(cfg)
 			require.Nil(t, v)
-			require.ErrorIs(t, err, clerkauth.ErrConfig)
+			require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 		})
 	}
 

@@ -191,7 +191,7 @@ func TestMachineOnlyVerifier(t *testing.T) {
 	require.ErrorIs(t, err, clerkauth.ErrKindNotAccepted)
 
 	_, err = clerkauth.NewVerifier(clerkauth.Config{Machine: &fakeMachine{}, Issuer: "https://clerk.example.com"})
-	require.ErrorIs(t, err, clerkauth.ErrConfig, "an issuer without keys is a mistake")
+	require.ErrorIs(t, err, clerkauth.ErrInvalidConfig, "an issuer without keys is a mistake")
 }
 
 func TestMachinePrincipalsMeetOrgGuardsWith403(t *testing.T) {

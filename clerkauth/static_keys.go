@@ -55,13 +55,13 @@ type staticAccount struct {
 	scopes []string
 }
 
-// NewStaticAPIKeys returns a verifier of the accounts' keys. It refuses (ErrConfig) no
+// NewStaticAPIKeys returns a verifier of the accounts' keys. It refuses (ErrInvalidConfig) no
 // accounts, an empty, duplicate or unprintable name, a KeyHash that is not 64 hex digits
 // (either case) or is another account's too, the hash of the empty key, and empty,
 // duplicate or whitespace-carrying scopes. The accounts are copied.
 func NewStaticAPIKeys(accounts ...ServiceAccount) (*StaticAPIKeys, error) {
 	if len(accounts) == 0 {
-		return nil, fmt.Errorf("%w: NewStaticAPIKeys needs at least one ServiceAccount", ErrConfig)
+		return nil, fmt.Errorf("%w: NewStaticAPIKeys needs at least one ServiceAccount", ErrInvalidConfig)
 	}
 	emptyKeyHash := sha256.Sum256(nil)
 	names := make(map[string]bool, len(accounts))
@@ -70,32 +70,32 @@ func NewStaticAPIKeys(accounts ...ServiceAccount) (*StaticAPIKeys, error) {
 	for i, a := range accounts {
 		if a.Name == "" || strings.TrimSpace(a.Name) != a.Name ||
 			strings.ContainsFunc(a.Name, func(r rune) bool { return !unicode.IsPrint(r) }) {
-			return nil, fmt.Errorf("%w: ServiceAccount %d: Name must be non-empty and printable, without surrounding spaces", ErrConfig, i)
+			return nil, fmt.Errorf("%w: ServiceAccount %d: Name must be non-empty and printable, without surrounding spaces", ErrInvalidConfig, i)
 		}
 		if names[a.Name] {
-			return nil, fmt.Errorf("%w: ServiceAccount %q: duplicate name", ErrConfig, a.Name)
+			return nil, fmt.Errorf("%w: ServiceAccount %q: duplicate name", ErrInvalidConfig, a.Name)
 		}
 		names[a.Name] = true
 		var h [sha256.Size]byte
 		if len(a.KeyHash) != hex.EncodedLen(sha256.Size) {
-			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash must be 64 hex digits (HashAPIKey)", ErrConfig, a.Name)
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash must be 64 hex digits (HashAPIKey)", ErrInvalidConfig, a.Name)
 		}
 		if _, err := hex.Decode(h[:], []byte(a.KeyHash)); err != nil {
-			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash must be 64 hex digits (HashAPIKey)", ErrConfig, a.Name)
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash must be 64 hex digits (HashAPIKey)", ErrInvalidConfig, a.Name)
 		}
 		if h == emptyKeyHash {
-			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash is the hash of an empty key", ErrConfig, a.Name)
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash is the hash of an empty key", ErrInvalidConfig, a.Name)
 		}
 		if hashes[h] {
-			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash shared with another account", ErrConfig, a.Name)
+			return nil, fmt.Errorf("%w: ServiceAccount %q: KeyHash shared with another account", ErrInvalidConfig, a.Name)
 		}
 		hashes[h] = true
 		for j, sc := range a.Scopes {
 			if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
-				return nil, fmt.Errorf("%w: ServiceAccount %q: scope %d is empty or has whitespace", ErrConfig, a.Name, j)
+				return nil, fmt.Errorf("%w: ServiceAccount %q: scope %d is empty or has whitespace", ErrInvalidConfig, a.Name, j)
 			}
 			if slices.Contains(a.Scopes[:j], sc) {
-				return nil, fmt.Errorf("%w: ServiceAccount %q: duplicate scope %q", ErrConfig, a.Name, sc)
+				return nil, fmt.Errorf("%w: ServiceAccount %q: duplicate scope %q", ErrInvalidConfig, a.Name, sc)
 			}
 		}
 		s.accounts = append(s.accounts, staticAccount{hash: h, name: a.Name, scopes: slices.Clone(a.Scopes)})
@@ -154,17 +154,17 @@ func HashAPIKey(key string) string {
 //
 // prefix is optional ("svc_", say: it tells your keys apart in a leak scanner) and made of
 // at most 32 of [A-Za-z0-9_-]. Prefixes that would route the key to Clerk ("ak_", "mt_",
-// "oat_"), or make it look like a JWT ('.'), are refused (ErrConfig); no generated key
+// "oat_"), or make it look like a JWT ('.'), are refused (ErrInvalidConfig); no generated key
 // ever starts with a Clerk prefix.
 func GenerateAPIKey(prefix string) (string, error) {
 	if len(prefix) > maxAPIKeyPrefixBytes ||
 		strings.ContainsFunc(prefix, func(r rune) bool {
 			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
 		}) {
-		return "", fmt.Errorf("%w: API key prefix must be at most %d of [A-Za-z0-9_-]", ErrConfig, maxAPIKeyPrefixBytes)
+		return "", fmt.Errorf("%w: API key prefix must be at most %d of [A-Za-z0-9_-]", ErrInvalidConfig, maxAPIKeyPrefixBytes)
 	}
 	if tokenKindOf(prefix) != KindServiceAccount {
-		return "", fmt.Errorf("%w: API key prefix %q is one of Clerk's (ak_, mt_, oat_)", ErrConfig, prefix)
+		return "", fmt.Errorf("%w: API key prefix %q is one of Clerk's (ak_, mt_, oat_)", ErrInvalidConfig, prefix)
 	}
 	var b [apiKeyRandomBytes]byte
 	// A prefix such as "ak" or "" could still meet a Clerk prefix in the random part
@@ -178,5 +178,5 @@ func GenerateAPIKey(prefix string) (string, error) {
 			return key, nil
 		}
 	}
-	return "", fmt.Errorf("%w: API key prefix %q keeps producing Clerk-like keys", ErrConfig, prefix)
+	return "", fmt.Errorf("%w: API key prefix %q keeps producing Clerk-like keys", ErrInvalidConfig, prefix)
 }

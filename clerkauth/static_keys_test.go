@@ -134,7 +134,7 @@ func TestNewStaticAPIKeysRefusesBadConfig(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := clerkauth.NewStaticAPIKeys(tt.accounts...)
-			require.ErrorIs(t, err, clerkauth.ErrConfig)
+			require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 			assert.Nil(t, s)
 		})
 	}
@@ -174,7 +174,7 @@ func TestGenerateAPIKey(t *testing.T) {
 	for _, prefix := range []string{"ak_", "mt_", "oat_", "ak_live_", "a.b", ".", "svc key", "svc/", "é", strings.Repeat("p", 33)} {
 		t.Run(prefix, func(t *testing.T) {
 			k, err := clerkauth.GenerateAPIKey(prefix)
-			require.ErrorIs(t, err, clerkauth.ErrConfig)
+			require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 			assert.Empty(t, k)
 		})
 	}

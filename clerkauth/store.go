@@ -93,6 +93,17 @@ func (m *Membership) Active() bool { return m.DeletedAt.IsZero() || m.UpdatedAt.
 //
 // With these rules any order and any duplication of the same writes ends in the same
 // state. A context that has ended makes every method fail.
+//
+// Text, in this interface and in [OrgStore]: Clerk sends what its users typed, and a
+// JSON "\u0000" decodes to a NUL byte, which some databases refuse in text (PostgreSQL,
+// with invalid UTF-8 too). A store must accept a record whatever its text fields and
+// metadata hold, never failing a write for it (the webhook would fail and be retried for
+// a day, the event never applied): it keeps the text as given, or normalises it,
+// replacing each NUL byte and each invalid UTF-8 sequence by U+FFFD (metadata: each
+// invalid sequence; its JSON escapes stay as they are). What it returns is valid UTF-8.
+// Ids are different: a store may refuse, with an error of its own, an id that is not
+// valid UTF-8 or holds a NUL (no Clerk id does), and then reports no record under it
+// (ErrNotFound, an empty list, not revoked).
 type UserStore interface {
 	GetUser(ctx context.Context, id string) (*User, error)
 	UpsertUser(ctx context.Context, u *User) (applied bool, err error)
@@ -107,8 +118,18 @@ type UserStore interface {
 //   - ListMembers returns the active memberships of an organization (whether or not the
 //     organization's record exists), ordered by UserID; an empty list is not an error.
 //   - ListUserMemberships returns the active memberships of a user, ordered by OrgID.
+//   - Both lists leave out the memberships of an organization the store holds as
+//     deleted and of a user it holds as deactivated (when the OrgStore is also the
+//     UserStore, holding the users), whatever the memberships' own state and whichever
+//     was written first: Clerk may not send a membership's deletion when its user or
+//     organization goes, and may deliver a membership's creation after their deletion.
+//     As those deletions are final, such a membership is never listed again. A missing
+//     user or organization record hides nothing.
+//   - GetMembership returns the membership's record as it is, listed or not; its
+//     Active reports the membership's own state only.
 //   - DeleteMembership keeps the membership's record with DeletedAt; a later upsert with
-//     a newer UpdatedAt makes it active again.
+//     a newer UpdatedAt makes it active again. DeleteOrganization does not change the
+//     organization's membership records.
 type OrgStore interface {
 	GetOrganization(ctx context.Context, id string) (*Organization, error)
 	UpsertOrganization(ctx context.Context, o *Organization) (applied bool, err error)

@@ -59,7 +59,7 @@ type tokenEntry struct {
 // NewMemoryTokenCache returns an empty cache.
 func NewMemoryTokenCache(cfg MemoryTokenCacheConfig) (*MemoryTokenCache, error) {
 	if cfg.MaxEntries < 0 || cfg.MaxTTL < 0 {
-		return nil, fmt.Errorf("%w: negative MemoryTokenCacheConfig value", ErrConfig)
+		return nil, fmt.Errorf("%w: negative MemoryTokenCacheConfig value", ErrInvalidConfig)
 	}
 	c := &MemoryTokenCache{maxTTL: cfg.MaxTTL, now: cfg.Now}
 	if c.maxTTL == 0 {
@@ -75,7 +75,7 @@ func NewMemoryTokenCache(cfg MemoryTokenCacheConfig) (*MemoryTokenCache, error) 
 	var err error
 	c.entries, err = otter.New(&otter.Options[TokenCacheKey, tokenEntry]{MaximumSize: size})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return c, nil
 }

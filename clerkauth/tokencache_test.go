@@ -150,13 +150,13 @@ func TestCacheHitsStillCheckRevocationsAndUsers(t *testing.T) {
 func TestTokenCacheConfig(t *testing.T) {
 	clock := clerkauthtest.NewClock(testNow)
 	_, err := clerkauth.NewMemoryTokenCache(clerkauth.MemoryTokenCacheConfig{MaxEntries: -1})
-	require.ErrorIs(t, err, clerkauth.ErrConfig)
+	require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 	iss := clerkauthtest.NewIssuer()
 	defer iss.Close()
 	keys, err := jwks.ParseJSON(iss.JWKS())
 	require.NoError(t, err)
 	_, err = clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: iss.Issuer(), DisableTokenCache: true, TokenCache: newCache(t, clock, 0)})
-	require.ErrorIs(t, err, clerkauth.ErrConfig)
+	require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 
 	// Disabled: the same token is verified in full each time (distinct sessions).
 	f := fixtureFor(t, iss, func(c *clerkauth.Config) { c.DisableTokenCache = true })

@@ -80,10 +80,10 @@ type cachedUser struct {
 // NewUserCache puts a cache in front of store.
 func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 	if store == nil {
-		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrConfig)
+		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrInvalidConfig)
 	}
 	if cfg.TTL < 0 || cfg.MaxStale < 0 || cfg.MaxEntries < 0 {
-		return nil, fmt.Errorf("%w: negative UserCacheConfig value", ErrConfig)
+		return nil, fmt.Errorf("%w: negative UserCacheConfig value", ErrInvalidConfig)
 	}
 	c := &UserCache{store: store, ttl: cfg.TTL, maxStale: cfg.MaxStale, now: cfg.Now}
 	if c.ttl == 0 {
@@ -102,7 +102,7 @@ func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 	var err error
 	c.entries, err = otter.New(&otter.Options[string, cachedUser]{MaximumSize: size})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return c, nil
 }

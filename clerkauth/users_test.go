@@ -247,9 +247,9 @@ func TestRevokedSessions(t *testing.T) {
 
 func TestNewUserCacheErrors(t *testing.T) {
 	_, err := clerkauth.NewUserCache(nil, clerkauth.UserCacheConfig{})
-	require.ErrorIs(t, err, clerkauth.ErrConfig)
+	require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 	_, err = clerkauth.NewUserCache(newFakeUsers(), clerkauth.UserCacheConfig{TTL: -1})
-	require.ErrorIs(t, err, clerkauth.ErrConfig)
+	require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 	c, err := clerkauth.NewUserCache(newFakeUsers(), clerkauth.UserCacheConfig{})
 	require.NoError(t, err)
 	_, err = c.GetUser(t.Context(), "user_none")

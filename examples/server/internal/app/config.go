@@ -47,8 +47,8 @@ const (
 	keySourceVariablesInText = EnvJWTKey + ", " + EnvJWKSURL + ", " + EnvSecretKey + " or " + EnvPublishableKey
 )
 
-// ErrConfig is wrapped by every error LoadConfig returns.
-var ErrConfig = errors.New("invalid configuration")
+// ErrInvalidConfig is wrapped by every error LoadConfig returns.
+var ErrInvalidConfig = errors.New("invalid configuration")
 
 // KeySource says where the session tokens' verification keys come from.
 type KeySource int
@@ -164,7 +164,7 @@ func (c Config) LogValue() slog.Value {
 
 // LoadConfig reads and validates the configuration. lookup is os.LookupEnv, or a map's
 // lookup in tests; values are trimmed, and an empty value counts as unset. Every problem
-// found is reported in the one error (wrapping ErrConfig), each line naming its variable;
+// found is reported in the one error (wrapping ErrInvalidConfig), each line naming its variable;
 // a secret's value is never quoted.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	get := func(name string) string {
@@ -353,7 +353,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	}
 
 	if len(problems) > 0 {
-		return Config{}, fmt.Errorf("%w:\n  %s", ErrConfig, strings.Join(problems, "\n  "))
+		return Config{}, fmt.Errorf("%w:\n  %s", ErrInvalidConfig, strings.Join(problems, "\n  "))
 	}
 	return c, nil
 }

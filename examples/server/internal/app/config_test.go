@@ -215,7 +215,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := LoadConfig(tc.env.lookup)
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, ErrConfig))
+			assert.True(t, errors.Is(err, ErrInvalidConfig))
 			assert.Contains(t, err.Error(), tc.want)
 			if tc.hidden != "" {
 				assert.NotContains(t, err.Error(), tc.hidden, "a secret in the error")
@@ -235,7 +235,7 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 		EnvTrustedProxies:     "300.0.0.1",
 		EnvCORSAllowedOrigins: "*",
 	}.lookup)
-	require.ErrorIs(t, err, ErrConfig)
+	require.ErrorIs(t, err, ErrInvalidConfig)
 	lines := strings.Split(err.Error(), "\n")
 	assert.Equal(t, "invalid configuration:", lines[0])
 	for _, v := range []string{EnvAddr, EnvSecretKey, EnvIssuer, EnvDatabaseURL, EnvTrustedProxies, EnvCORSAllowedOrigins} {
