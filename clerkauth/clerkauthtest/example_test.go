@@ -212,3 +212,60 @@ func ExampleClock() {
 	// false
 	// true
 }
+
+func ExampleTokenBuilder_presets() {
+	iss := clerkauthtest.NewIssuer()
+	defer iss.Close()
+	at := time.Unix(1_800_000_000, 0)
+
+	b := iss.Token().
+		V2().                              // the default claims version
+		IssuedAt(at).                      // iat; nbf and exp follow from it...
+		Lifetime(5*time.Minute).           // ...exp = iat + 5 min
+		NotBefore(at.Add(-time.Second)).   // or set nbf explicitly
+		Actor("user_admin", "sess_admin"). // impersonation (act)
+		FactorAge(2, -1).                  // fva: first factor 2 min ago, no second factor
+		Features("u:beta").                // fea
+		Plan("u:pro").                     // pla
+		Claim("email", "ada@example.com"). // any custom claim
+		Algorithm("RS256").                // alg (RS384/RS512 sign accordingly)
+		WithoutHeader("typ")               // drop a header parameter
+	claims := b.Claims()
+	fmt.Println(claims["exp"], claims["nbf"], claims["fea"], claims["pla"], claims["email"])
+	fmt.Println(claims["act"].(map[string]any)["sub"], claims["fva"])
+
+	token := b.Sign()
+	keys, _ := jwks.ParseJSON(iss.JWKS())
+	_, err := jwt.Parse(token, keys.Keyfunc, jwt.WithValidMethods([]string{"RS256"}),
+		jwt.WithTimeFunc(func() time.Time { return at }))
+	fmt.Println(err)
+	fmt.Println(iss.SigningKey().ID == iss.KeyID())
+	// Output:
+	// 1800000300 1799999999 u:beta u:pro ada@example.com
+	// user_admin [2 -1]
+	// <nil>
+	// true
+}
+
+func ExampleIssuer_Handler() {
+	// An issuer whose JWKS endpoints are mounted on a server of your own (a development
+	// server, say); Start serves them on the issuer's own httptest server too.
+	iss := clerkauthtest.NewUnstartedIssuer()
+	iss.Start()
+	defer iss.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("/clerk/", http.StripPrefix("/clerk", iss.Handler()))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/clerk"+clerkauthtest.FrontendJWKSPath, nil))
+	fmt.Println(rec.Code, strings.Contains(rec.Body.String(), iss.KeyID()))
+	// Output: 200 true
+}
+
+func ExampleWebhookSigner_Headers() {
+	signer := clerkauthtest.NewWebhookSigner(clerkauthtest.NewWebhookSecret())
+	signer.Now = func() time.Time { return time.Unix(1_800_000_000, 0) }
+	h := signer.Headers([]byte(`{"type":"user.deleted","data":{"id":"user_1"}}`)) // a fresh message id
+	fmt.Println(strings.HasPrefix(h.Get("svix-id"), "msg_"), h.Get("svix-timestamp"), strings.HasPrefix(h.Get("svix-signature"), "v1,"))
+	// Output: true 1800000000 true
+}
