@@ -31,7 +31,7 @@ import (
 func main() {
 	pk, err := jwks.ParsePublishableKey(os.Getenv("CLERK_PUBLISHABLE_KEY"))
 	if err != nil {
-		log.Fatal(err)
+		log.Fatalf("CLERK_PUBLISHABLE_KEY: %v", err)
 	}
 	keys, err := jwks.NewRemote(context.Background(), jwks.RemoteConfig{URL: pk.JWKSURL()})
 	if err != nil {

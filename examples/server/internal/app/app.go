@@ -104,6 +104,11 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if remote, ok := keys.(*jwks.Remote); ok {
+		// Not ready until the first key set arrived: every authenticated request would
+		// answer 503 until then.
+		deps["keys"] = keysLoaded{remote}
+	}
 	var machine clerkauth.MachineVerifier
 	if cfg.SecretKey != "" {
 		// No route of this server takes machine tokens yet; a route that adds

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/unioneyes/authkit/jwks"
+
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/orgctx"
 )
@@ -20,6 +22,17 @@ const healthTimeout = 2 * time.Second
 // pinger is a dependency the health check asks: the SQL store, the Redis store.
 type pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// keysLoaded is the health of a remote key set: it answers once a first key set has been
+// loaded (later failures of Clerk's endpoint keep the known keys, and do not count).
+type keysLoaded struct{ remote *jwks.Remote }
+
+// Ping reports, without waiting, whether keys were loaded.
+func (k keysLoaded) Ping(ctx context.Context) error {
+	done, cancel := context.WithCancel(ctx)
+	cancel() // Ready answers at once: loaded, or not
+	return k.remote.Ready(done)
 }
 
 // healthHandler answers GET /api/auth_core/health/: 200 {"status":"healthy"} when every
