@@ -91,7 +91,19 @@
 //
 // No query string, no headers but the User-Agent, no cookies, no bodies. The
 // path is recorded as received; for routes that carry secrets in the path,
-// overwrite it (rec.Path = rec.Route) with [Annotate]. Values handlers add
+// overwrite it (rec.Path = rec.Route) with [Annotate].
+//
+// # Bounds
+//
+// A client chooses its path and User-Agent, and net/http accepts each up
+// to about 1 MiB: recorded verbatim, they would let any client inflate
+// every record it causes. The middleware keeps at most [MaxPathBytes]
+// (2 KiB) of the path and [MaxUserAgentBytes] (512 bytes) of the
+// User-Agent: a longer value is cut at a UTF-8 character boundary and ends
+// with [TruncatedSuffix] ("…"), the whole within the bound. The other
+// fields the middleware fills are bounded by construction (the method is
+// folded to [MethodOther], an inbound request id is validated); what
+// [Annotate] and [AddAttrs] add is the application's to bound. Values handlers add
 // can be wrapped in [Secret], [Redact] or [Mask], and attributes under
 // credential-like keys are redacted whatever their value
 // ([WithRedactedKeys]).

@@ -151,10 +151,10 @@ func (a *Auditor) serve(next http.Handler, w http.ResponseWriter, r *http.Reques
 	rec.Time = start
 	rec.Method = normalizeMethod(r.Method)
 	if r.URL != nil {
-		rec.Path = r.URL.Path
+		rec.Path = truncate(r.URL.Path, MaxPathBytes)
 	}
 	if ua := r.Header["User-Agent"]; len(ua) > 0 {
-		rec.UserAgent = ua[0]
+		rec.UserAgent = truncate(ua[0], MaxUserAgentBytes)
 	}
 	peer, peerOK := parsePeer(r.RemoteAddr)
 	rec.PeerAddr = peer

@@ -91,6 +91,8 @@ type Record struct {
 	Route string
 	// Path is r.URL.Path as received, captured before the handler runs
 	// (handlers such as http.StripPrefix rewrite it). Never the query string.
+	// A path longer than [MaxPathBytes] is cut to at most MaxPathBytes
+	// bytes, at a UTF-8 character boundary, ending with [TruncatedSuffix].
 	Path string
 
 	// Status is the final response status code: the first non-1xx code
@@ -113,7 +115,9 @@ type Record struct {
 	// port, and the zero AddrPort when it is not an IP address (for example
 	// a Unix socket).
 	PeerAddr netip.AddrPort
-	// UserAgent is the first User-Agent header, verbatim.
+	// UserAgent is the first User-Agent header, verbatim up to
+	// [MaxUserAgentBytes]; a longer one is cut as Path is, ending with
+	// [TruncatedSuffix].
 	UserAgent string
 	// RequestID identifies the request. It is generated (22 URL-safe
 	// characters from 128 random bits) unless a valid inbound id was

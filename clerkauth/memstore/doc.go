@@ -38,7 +38,7 @@
 //	case !u.Active():
 //		// deactivated by user.deleted: refuse
 //	}
-//	members, err := store.ListMembers(ctx, orgID) // active ones, by user id
+//	members, err := store.ListMembers(ctx, orgID) // active ones of active users, by user id
 //
 // # Rules
 //
@@ -50,9 +50,16 @@
 // latest deletion. Each write happens under the store's lock, so
 // concurrent writers of one record cannot undo each other.
 //
-// Records are deep-copied in and out. Times are kept to the nanosecond
+// The lists ([Store.ListMembers], [Store.ListUserMemberships]) leave out
+// the memberships of an organization the store holds as deleted and of a
+// user it holds as deactivated, whatever the order their events arrived
+// in; [Store.GetMembership] still returns those records.
+//
+// Records are deep-copied in and out. Text is kept as sqlstore keeps it:
+// NUL bytes and invalid UTF-8 become U+FFFD (see [Store]), so that a
+// program sees the same records on both. Times are kept to the nanosecond
 // (Clerk sends milliseconds); the monotonic clock reading is dropped.
 // Revocations expire by [Config.Now] and are swept at most once a minute.
-// Writes with an empty id, a zero deletion time or invalid metadata JSON
-// fail with [ErrInvalid].
+// Writes with an id that is empty, not valid UTF-8 or holds a NUL, a zero
+// deletion time or invalid metadata JSON fail with [ErrInvalid].
 package memstore

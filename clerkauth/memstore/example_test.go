@@ -70,6 +70,32 @@ func ExampleStore_ListMembers() {
 	// user_c org:member []
 }
 
+// A membership created after its user was deactivated (webhooks arrive in
+// any order) is not listed; GetMembership still returns its record.
+func ExampleStore_ListMembers_deactivatedUser() {
+	ctx := context.Background()
+	store := memstore.New(memstore.Config{})
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	_, _ = store.UpsertMembership(ctx, &clerkauth.Membership{OrgID: "org_1", UserID: "user_a", Role: "org:admin", UpdatedAt: t0})
+	_, _ = store.DeactivateUser(ctx, "user_b", t0.Add(time.Hour)) // user.deleted
+	_, _ = store.UpsertMembership(ctx, &clerkauth.Membership{OrgID: "org_1", UserID: "user_b", Role: "org:member", UpdatedAt: t0})
+
+	members, _ := store.ListMembers(ctx, "org_1")
+	for _, m := range members {
+		fmt.Println("member:", m.UserID)
+	}
+	m, _ := store.GetMembership(ctx, "org_1", "user_b")
+	fmt.Println("record:", m.UserID, m.Role, m.Active())
+
+	_, _ = store.DeleteOrganization(ctx, "org_1", t0.Add(2*time.Hour)) // organization.deleted
+	members, _ = store.ListMembers(ctx, "org_1")
+	fmt.Println("after the organization's deletion:", len(members))
+	// Output:
+	// member: user_a
+	// record: user_b org:member true
+	// after the organization's deletion: 0
+}
+
 // Revocations expire on their own, by the store's clock.
 func ExampleStore_Revoke() {
 	ctx := context.Background()

@@ -11,15 +11,16 @@ import (
 const sweepInterval = time.Minute
 
 // Revoke implements [clerkauth.RevocationStore]. A session revoked twice
-// stays revoked until the later time. It fails with [ErrInvalid] for an
-// empty session id or a zero time. Expired revocations are dropped at most
-// once a minute, during a Revoke.
+// stays revoked until the later time. It fails with [ErrInvalid] for a
+// session id that is empty, not valid UTF-8 or holds a NUL, or a zero
+// time. Expired revocations are dropped at most once a minute, during a
+// Revoke.
 func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: revoke: %w", err)
 	}
-	if sessionID == "" {
-		return fmt.Errorf("%w: empty session id", ErrInvalid)
+	if err := checkID("session", sessionID); err != nil {
+		return err
 	}
 	if until.IsZero() {
 		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)

@@ -15,8 +15,9 @@ import (
 )
 
 // ErrInvalid is returned for a write the store refuses before looking at
-// its data: a nil record, an empty id, a zero deletion or expiry time, or
-// public metadata that is not valid JSON.
+// its data: a nil record, an id that is empty, not valid UTF-8 or holds a
+// NUL byte, a zero deletion or expiry time, or public metadata that is not
+// valid JSON.
 var ErrInvalid = errors.New("memstore: invalid argument")
 
 // Config configures [New]. The zero value is ready to use.
@@ -34,6 +35,13 @@ type Config struct {
 // Records are copied on the way in and on the way out: a caller that
 // changes a record it passed in, or one it got back (its metadata bytes or
 // permissions slice), does not change what the store holds.
+//
+// Text is kept as [github.com/unioneyes/authkit/clerkauth/sqlstore] keeps
+// it, so that a program sees the same records on either: in every string
+// field (role and permissions included) each NUL byte and each invalid
+// UTF-8 sequence becomes U+FFFD, and public metadata is made valid UTF-8
+// (invalid sequences become U+FFFD; JSON escapes such as \u0000 are kept).
+// Valid text is kept as given.
 //
 // Times are kept as given, to the nanosecond (without the monotonic clock
 // reading); versions compare with [time.Time.After].
@@ -97,8 +105,8 @@ func validJSON(m json.RawMessage) error {
 }
 
 func validDeletion(kind, id string, at time.Time) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty %s id", ErrInvalid, kind)
+	if err := checkID(kind, id); err != nil {
+		return err
 	}
 	if at.IsZero() {
 		return fmt.Errorf("%w: zero deletion time", ErrInvalid)
@@ -123,20 +131,25 @@ func (s *Store) GetUser(ctx context.Context, id string) (*clerkauth.User, error)
 }
 
 // UpsertUser implements [clerkauth.UserStore]. It fails with [ErrInvalid]
-// for a nil user, an empty id or invalid metadata JSON; u.DeletedAt is
-// ignored.
+// for a nil user, an invalid id or invalid metadata JSON; u.DeletedAt is
+// ignored. Text is kept as the [Store] documentation says.
 func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: upsert user: %w", err)
 	}
-	if u == nil || u.ID == "" {
-		return false, fmt.Errorf("%w: user without id", ErrInvalid)
+	if u == nil {
+		return false, fmt.Errorf("%w: nil user", ErrInvalid)
+	}
+	if err := checkID("user", u.ID); err != nil {
+		return false, err
 	}
 	if err := validJSON(u.PublicMetadata); err != nil {
 		return false, err
 	}
 	n := *u
-	n.PublicMetadata = cloneJSON(u.PublicMetadata)
+	n.Email, n.FirstName, n.LastName = text(u.Email), text(u.FirstName), text(u.LastName)
+	n.Username, n.ImageURL = text(u.Username), text(u.ImageURL)
+	n.PublicMetadata = jsonCopy(u.PublicMetadata)
 	n.CreatedAt, n.UpdatedAt = stamp(n.CreatedAt), stamp(n.UpdatedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -150,7 +163,7 @@ func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error)
 }
 
 // DeactivateUser implements [clerkauth.UserStore]. It fails with
-// [ErrInvalid] for an empty id or a zero time.
+// [ErrInvalid] for an invalid id or a zero time.
 func (s *Store) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: deactivate user: %w", err)
@@ -189,20 +202,24 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Orga
 }
 
 // UpsertOrganization implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for a nil organization, an empty id or invalid metadata
-// JSON; o.DeletedAt is ignored.
+// [ErrInvalid] for a nil organization, an invalid id or invalid metadata
+// JSON; o.DeletedAt is ignored. Text is kept as for UpsertUser.
 func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organization) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: upsert organization: %w", err)
 	}
-	if o == nil || o.ID == "" {
-		return false, fmt.Errorf("%w: organization without id", ErrInvalid)
+	if o == nil {
+		return false, fmt.Errorf("%w: nil organization", ErrInvalid)
+	}
+	if err := checkID("organization", o.ID); err != nil {
+		return false, err
 	}
 	if err := validJSON(o.PublicMetadata); err != nil {
 		return false, err
 	}
 	n := *o
-	n.PublicMetadata = cloneJSON(o.PublicMetadata)
+	n.Name, n.Slug, n.ImageURL = text(o.Name), text(o.Slug), text(o.ImageURL)
+	n.PublicMetadata = jsonCopy(o.PublicMetadata)
 	n.CreatedAt, n.UpdatedAt = stamp(n.CreatedAt), stamp(n.UpdatedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,8 +233,9 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organizatio
 }
 
 // DeleteOrganization implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for an empty id or a zero time. Memberships are not
-// touched: Clerk sends their own deletions.
+// [ErrInvalid] for an invalid id or a zero time. The organization's
+// memberships are kept as they are, but the lists no longer hold them
+// (see [Store.ListMembers]).
 func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: delete organization: %w", err)
@@ -246,7 +264,8 @@ func cloneMembership(m clerkauth.Membership) clerkauth.Membership {
 }
 
 // GetMembership implements [clerkauth.OrgStore]: the membership's record,
-// active or not, or [clerkauth.ErrNotFound].
+// active or not, listed or not (its organization deleted, its user
+// deactivated), or [clerkauth.ErrNotFound].
 func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerkauth.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: get membership: %w", err)
@@ -262,16 +281,23 @@ func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerk
 }
 
 // UpsertMembership implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for a nil membership or an empty OrgID or UserID;
-// m.DeletedAt is ignored.
+// [ErrInvalid] for a nil membership or an invalid OrgID or UserID;
+// m.DeletedAt is ignored. Text is kept as for UpsertUser.
 func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: upsert membership: %w", err)
 	}
-	if m == nil || m.OrgID == "" || m.UserID == "" {
-		return false, fmt.Errorf("%w: membership without organization or user id", ErrInvalid)
+	if m == nil {
+		return false, fmt.Errorf("%w: nil membership", ErrInvalid)
 	}
-	n := cloneMembership(*m)
+	if err := checkID("organization", m.OrgID); err != nil {
+		return false, err
+	}
+	if err := checkID("user", m.UserID); err != nil {
+		return false, err
+	}
+	n := *m
+	n.ID, n.Role, n.Permissions = text(m.ID), text(m.Role), textCopy(m.Permissions)
 	n.CreatedAt, n.UpdatedAt = stamp(n.CreatedAt), stamp(n.UpdatedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -285,7 +311,7 @@ func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (
 }
 
 // DeleteMembership implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for an empty id or a zero time.
+// [ErrInvalid] for an invalid id or a zero time.
 func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: delete membership: %w", err)
@@ -327,8 +353,26 @@ func (s *Store) putMembership(m clerkauth.Membership) {
 	orgs[m.OrgID] = struct{}{}
 }
 
+// listed reports whether the lists hold m: it is active, and the store
+// does not hold a deleted record of its organization or a deactivated one
+// of its user. s.mu is held.
+func (s *Store) listed(m clerkauth.Membership) bool {
+	if !m.Active() {
+		return false
+	}
+	if o, ok := s.orgs[m.OrgID]; ok && !o.Active() {
+		return false
+	}
+	if u, ok := s.users[m.UserID]; ok && !u.Active() {
+		return false
+	}
+	return true
+}
+
 // ListMembers implements [clerkauth.OrgStore]: copies of the active
-// memberships of orgID, ordered by UserID.
+// memberships of orgID, ordered by UserID. Those of a user the store holds
+// as deactivated are left out, and all of them when it holds orgID as
+// deleted; [Store.GetMembership] still returns each record.
 func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: list members: %w", err)
@@ -336,7 +380,7 @@ func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Memb
 	s.mu.RLock()
 	var out []clerkauth.Membership
 	for _, m := range s.members[orgID] {
-		if m.Active() {
+		if s.listed(m) {
 			out = append(out, cloneMembership(m))
 		}
 	}
@@ -346,7 +390,9 @@ func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Memb
 }
 
 // ListUserMemberships implements [clerkauth.OrgStore]: copies of the
-// active memberships of userID, ordered by OrgID.
+// active memberships of userID, ordered by OrgID, without those of a
+// deleted organization, and none when the store holds userID as
+// deactivated (as for [Store.ListMembers]).
 func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]clerkauth.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: list user memberships: %w", err)
@@ -354,7 +400,7 @@ func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]clerk
 	s.mu.RLock()
 	var out []clerkauth.Membership
 	for orgID := range s.byUser[userID] {
-		if m := s.members[orgID][userID]; m.Active() {
+		if m := s.members[orgID][userID]; s.listed(m) {
 			out = append(out, cloneMembership(m))
 		}
 	}

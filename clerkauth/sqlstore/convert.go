@@ -35,7 +35,7 @@ func fromMillis(v sql.NullInt64) time.Time {
 }
 
 // jsonArg checks metadata and returns it as a query argument: NULL when
-// empty (unknown), its text otherwise.
+// empty (unknown), its text otherwise, made valid UTF-8 by jsonText.
 func jsonArg(m json.RawMessage) (any, error) {
 	if len(m) == 0 {
 		return nil, nil
@@ -43,7 +43,7 @@ func jsonArg(m json.RawMessage) (any, error) {
 	if !json.Valid(m) {
 		return nil, fmt.Errorf("%w: public metadata is not valid JSON", ErrInvalid)
 	}
-	return string(m), nil
+	return string(jsonText(m)), nil
 }
 
 func fromJSON(v sql.NullString) json.RawMessage {
@@ -54,12 +54,12 @@ func fromJSON(v sql.NullString) json.RawMessage {
 }
 
 // permissionsArg encodes permissions as a JSON array, NULL when there are
-// none.
+// none, each permission made text.
 func permissionsArg(p []string) (any, error) {
 	if len(p) == 0 {
 		return nil, nil
 	}
-	b, err := json.Marshal(p)
+	b, err := json.Marshal(texts(p))
 	if err != nil { // cannot happen for []string
 		return nil, fmt.Errorf("sqlstore: encoding permissions: %w", err)
 	}

@@ -92,4 +92,28 @@
 // Revocations keep the later expiry in the same way; expired rows are
 // ignored by [Store.Revoked], deleted by a [Store.Revoke] at most once a
 // minute, or by [Store.DeleteExpiredRevocations].
+//
+// The membership lists leave out, in the same statement, the memberships
+// of a deleted organization or a deactivated user (Clerk may not send
+// their own deletions, or send a creation late); a missing organization or
+// user record hides nothing:
+//
+//	SELECT … FROM authkit_memberships m
+//	WHERE m.org_id = ? AND (m.deleted_at IS NULL OR m.updated_at > m.deleted_at)
+//	  AND NOT EXISTS (SELECT 1 FROM authkit_organizations o WHERE o.id = m.org_id AND o.deleted_at IS NOT NULL)
+//	  AND NOT EXISTS (SELECT 1 FROM authkit_users u WHERE u.id = m.user_id AND u.deleted_at IS NOT NULL)
+//	ORDER BY m.user_id
+//
+// # Text
+//
+// PostgreSQL's text refuses NUL bytes and invalid UTF-8 (SQLSTATE 22021);
+// SQLite keeps them. Clerk sends what users typed, and a JSON "\u0000"
+// decodes to a NUL, so the store normalises text before writing it, on
+// both dialects alike: each NUL and each invalid UTF-8 sequence in a text
+// field becomes U+FFFD, and metadata is made valid UTF-8 (its JSON escapes,
+// \u0000 included, are kept: the json type accepts them). A user named
+// "a\u0000b" is stored, and returned, as "a\uFFFDb" on both databases,
+// instead of failing the webhook (which Clerk would retry for a day). Ids
+// are never rewritten: one that is not valid UTF-8 or holds a NUL is
+// refused with [ErrInvalid].
 package sqlstore

@@ -32,8 +32,12 @@ func scanMembership(r rowScanner) (clerkauth.Membership, error) {
 }
 
 // GetMembership implements [clerkauth.OrgStore]: the membership's record,
-// active or not, or [clerkauth.ErrNotFound].
+// active or not, listed or not (its organization deleted, its user
+// deactivated), or [clerkauth.ErrNotFound].
 func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerkauth.Membership, error) {
+	if !validID(orgID) || !validID(userID) {
+		return nil, notStorable(ctx, "get membership", clerkauth.ErrNotFound)
+	}
 	m, err := scanMembership(s.db.QueryRowContext(ctx, s.q.getMembership, orgID, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clerkauth.ErrNotFound
@@ -46,21 +50,28 @@ func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerk
 
 // UpsertMembership implements [clerkauth.OrgStore] in one statement, as
 // [Store.UpsertUser] does. It fails with [ErrInvalid] for a nil membership
-// or an empty OrgID or UserID.
+// or an OrgID or UserID that is empty or not valid UTF-8 without NUL.
 func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (bool, error) {
-	if m == nil || m.OrgID == "" || m.UserID == "" {
-		return false, fmt.Errorf("%w: membership without organization or user id", ErrInvalid)
+	if m == nil {
+		return false, fmt.Errorf("%w: nil membership", ErrInvalid)
+	}
+	if err := checkID("organization", m.OrgID); err != nil {
+		return false, err
+	}
+	if err := checkID("user", m.UserID); err != nil {
+		return false, err
 	}
 	perms, err := permissionsArg(m.Permissions)
 	if err != nil {
 		return false, err
 	}
 	return s.write(ctx, "upsert membership "+m.OrgID+"/"+m.UserID, s.q.upsertMembership,
-		m.OrgID, m.UserID, m.ID, m.Role, perms, millis(m.CreatedAt), millis(m.UpdatedAt))
+		m.OrgID, m.UserID, text(m.ID), text(m.Role), perms, millis(m.CreatedAt), millis(m.UpdatedAt))
 }
 
 // DeleteMembership implements [clerkauth.OrgStore] in one statement. It
-// fails with [ErrInvalid] for an empty id or a zero time.
+// fails with [ErrInvalid] for an id that is empty or not valid UTF-8
+// without NUL, or a zero time.
 func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at time.Time) (bool, error) {
 	if err := validDeletion("organization", orgID, at); err != nil {
 		return false, err
@@ -72,18 +83,26 @@ func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at t
 }
 
 // ListMembers implements [clerkauth.OrgStore]: the active memberships of
-// orgID, ordered byte-wise by UserID.
+// orgID, ordered byte-wise by UserID, without those of a user the store
+// holds as deactivated, and none when it holds orgID as deleted. One
+// statement checks both, with NOT EXISTS on the users and organizations
+// tables; [Store.GetMembership] still returns each record.
 func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Membership, error) {
 	return s.list(ctx, "list members of "+orgID, s.q.listMembers, orgID)
 }
 
 // ListUserMemberships implements [clerkauth.OrgStore]: the active
-// memberships of userID, ordered byte-wise by OrgID.
+// memberships of userID, ordered byte-wise by OrgID, without those of a
+// deleted organization, and none when userID is deactivated (as for
+// [Store.ListMembers]).
 func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]clerkauth.Membership, error) {
 	return s.list(ctx, "list memberships of "+userID, s.q.listUserMemberships, userID)
 }
 
 func (s *Store) list(ctx context.Context, what, query, id string) ([]clerkauth.Membership, error) {
+	if !validID(id) {
+		return nil, notStorable(ctx, what, nil)
+	}
 	rows, err := s.db.QueryContext(ctx, query, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)

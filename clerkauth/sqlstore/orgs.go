@@ -12,6 +12,9 @@ import (
 
 // GetOrganization implements [clerkauth.OrgStore].
 func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Organization, error) {
+	if !validID(id) {
+		return nil, notStorable(ctx, "get organization", clerkauth.ErrNotFound)
+	}
 	var (
 		o                     clerkauth.Organization
 		meta                  sql.NullString
@@ -32,22 +35,28 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Orga
 
 // UpsertOrganization implements [clerkauth.OrgStore] in one statement, as
 // [Store.UpsertUser] does. It fails with [ErrInvalid] for a nil
-// organization, an empty id or invalid metadata JSON.
+// organization, an id that is empty or not valid UTF-8 without NUL, or
+// invalid metadata JSON.
 func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organization) (bool, error) {
-	if o == nil || o.ID == "" {
-		return false, fmt.Errorf("%w: organization without id", ErrInvalid)
+	if o == nil {
+		return false, fmt.Errorf("%w: nil organization", ErrInvalid)
+	}
+	if err := checkID("organization", o.ID); err != nil {
+		return false, err
 	}
 	meta, err := jsonArg(o.PublicMetadata)
 	if err != nil {
 		return false, err
 	}
 	return s.write(ctx, "upsert organization "+o.ID, s.q.upsertOrg,
-		o.ID, o.Name, o.Slug, o.ImageURL, meta, millis(o.CreatedAt), millis(o.UpdatedAt))
+		o.ID, text(o.Name), text(o.Slug), text(o.ImageURL), meta, millis(o.CreatedAt), millis(o.UpdatedAt))
 }
 
 // DeleteOrganization implements [clerkauth.OrgStore] in one statement. It
-// fails with [ErrInvalid] for an empty id or a zero time. Memberships are
-// not touched: Clerk sends their own deletions.
+// fails with [ErrInvalid] for an id that is empty or not valid UTF-8
+// without NUL, or a zero time. The
+// organization's membership records are not touched, but the lists no
+// longer hold them (see [Store.ListMembers]).
 func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time) (bool, error) {
 	if err := validDeletion("organization", id, at); err != nil {
 		return false, err

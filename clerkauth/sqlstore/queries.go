@@ -25,11 +25,25 @@ const newerGuard = `excluded.updated_at > t.updated_at OR (t.updated_at IS NULL 
 // The guard of every deletion: the later deleted_at wins.
 const laterDeletion = `t.deleted_at IS NULL OR excluded.deleted_at > t.deleted_at`
 
-// activeMembership is Membership.Active in SQL: never deleted, or updated
-// after the latest deletion (a NULL updated_at is never after).
-const activeMembership = `(deleted_at IS NULL OR updated_at > deleted_at)`
+// activeMembership is Membership.Active in SQL, on the memberships table
+// aliased m: never deleted, or updated after the latest deletion (a NULL
+// updated_at is never after).
+const activeMembership = `(m.deleted_at IS NULL OR m.updated_at > m.deleted_at)`
 
 const membershipColumns = `org_id, user_id, id, role, permissions, created_at, updated_at, deleted_at`
+
+// qualifiedMembershipColumns are membershipColumns of the table aliased m.
+const qualifiedMembershipColumns = `m.org_id, m.user_id, m.id, m.role, m.permissions, m.created_at, m.updated_at, m.deleted_at`
+
+// listedMembership is the condition of the lists on the memberships table
+// aliased m: the membership is active, and neither its organization nor
+// its user has a deleted record (a missing record is no deletion). Each
+// NOT EXISTS is a primary key lookup.
+func listedMembership(orgs, users string) string {
+	return activeMembership + `
+  AND NOT EXISTS (SELECT 1 FROM ` + orgs + ` o WHERE o.id = m.org_id AND o.deleted_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM ` + users + ` u WHERE u.id = m.user_id AND u.deleted_at IS NOT NULL)`
+}
 
 func buildQueries(d Dialect, p string) queries {
 	users, orgs, members, revocations, versions := p+"users", p+"organizations", p+"memberships", p+"revocations", p+"schema_migrations"
@@ -70,10 +84,12 @@ WHERE ` + newerGuard,
 		deleteMembership: `INSERT INTO ` + members + ` AS t (org_id, user_id, deleted_at) VALUES (?, ?, ?)
 ON CONFLICT (org_id, user_id) DO UPDATE SET deleted_at = excluded.deleted_at
 WHERE ` + laterDeletion,
-		listMembers: `SELECT ` + membershipColumns + ` FROM ` + members + `
-WHERE org_id = ? AND ` + activeMembership + ` ORDER BY user_id`,
-		listUserMemberships: `SELECT ` + membershipColumns + ` FROM ` + members + `
-WHERE user_id = ? AND ` + activeMembership + ` ORDER BY org_id`,
+		listMembers: `SELECT ` + qualifiedMembershipColumns + ` FROM ` + members + ` m
+WHERE m.org_id = ? AND ` + listedMembership(orgs, users) + `
+ORDER BY m.user_id`,
+		listUserMemberships: `SELECT ` + qualifiedMembershipColumns + ` FROM ` + members + ` m
+WHERE m.user_id = ? AND ` + listedMembership(orgs, users) + `
+ORDER BY m.org_id`,
 
 		// The later expiry wins.
 		revoke: `INSERT INTO ` + revocations + ` AS t (session_id, expires_at) VALUES (?, ?)

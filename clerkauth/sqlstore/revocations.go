@@ -14,15 +14,15 @@ const cleanupInterval = time.Minute
 
 // Revoke implements [clerkauth.RevocationStore] in one statement; a session
 // revoked twice stays revoked until the later time. A time already past
-// records nothing. It fails with [ErrInvalid] for an empty session id or a
-// zero time.
+// records nothing. It fails with [ErrInvalid] for a session id that is
+// empty or not valid UTF-8 without NUL, or a zero time.
 //
 // At most once a minute, a Revoke also deletes the expired revocations
 // (a failure of that cleanup is ignored: the next one retries);
 // [Store.DeleteExpiredRevocations] does it on demand.
 func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) error {
-	if sessionID == "" {
-		return fmt.Errorf("%w: empty session id", ErrInvalid)
+	if err := checkID("session", sessionID); err != nil {
+		return err
 	}
 	if until.IsZero() {
 		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)
@@ -44,8 +44,12 @@ func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) e
 }
 
 // Revoked implements [clerkauth.RevocationStore]: true while the store's
-// clock is before the revocation's end. An empty id is never revoked.
+// clock is before the revocation's end. An id [Store.Revoke] refuses
+// (empty, not valid UTF-8 or with a NUL) is never revoked.
 func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
+	if !validID(sessionID) {
+		return false, notStorable(ctx, "revoked", nil)
+	}
 	var one int
 	err := s.db.QueryRowContext(ctx, s.q.revoked, sessionID, s.now().UnixMilli()).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -66,6 +66,21 @@ const maxPrefixLen = 40
 // [clerkauth.RevocationStore] on a database/sql database. It is safe for
 // concurrent use; every write is one SQL statement that enforces the
 // version and tombstone rules itself.
+//
+// Text is normalised before it is written, the same way on every dialect,
+// so that PostgreSQL (whose text refuses NUL bytes and invalid UTF-8, with
+// SQLSTATE 22021) and SQLite store, and return, the same thing: in every
+// text field (a membership's id, role and permissions included) each NUL
+// byte and each invalid UTF-8 sequence becomes U+FFFD; public metadata is
+// made valid UTF-8 in the same way, its JSON escapes (\u0000 among them)
+// kept as they are. Valid text is written unchanged. Ids are not
+// normalised, which could make two ids one: a write with an id that is
+// not valid UTF-8 or holds a NUL fails with [ErrInvalid], and a read of
+// such an id finds nothing (no record can have it).
+//
+// ListMembers and ListUserMemberships leave out the memberships of a
+// deleted organization or a deactivated user, in the same SQL statement
+// (see [Store.ListMembers]).
 type Store struct {
 	db      *sql.DB
 	dialect Dialect

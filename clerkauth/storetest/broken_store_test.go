@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/unioneyes/authkit/clerkauth"
 )
@@ -38,6 +39,46 @@ func newFlawedStore(flaw string) *flawedStore {
 }
 
 func (s *flawedStore) is(flaw string) bool { return s.flaw == flaw }
+
+// errText is the error of the "text-refused" flaw, PostgreSQL's.
+var errText = errors.New(`invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)`)
+
+// text is how the store keeps a string: made valid UTF-8, with NUL bytes
+// kept (which the contract allows as well as replacing them), or flawed.
+func (s *flawedStore) text(v string) string {
+	switch {
+	case s.is("text-verbatim"):
+		return v
+	case s.is("text-dropped") && !utf8.ValidString(v):
+		return ""
+	}
+	return strings.ToValidUTF8(v, "\uFFFD")
+}
+
+// textErr is the "text-refused" flaw: an error for any NUL or invalid
+// UTF-8 in vs or in the metadata m.
+func (s *flawedStore) textErr(m []byte, vs ...string) error {
+	if !s.is("text-refused") {
+		return nil
+	}
+	if !utf8.Valid(m) {
+		return errText
+	}
+	for _, v := range vs {
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return errText
+		}
+	}
+	return nil
+}
+
+// json is how the store keeps metadata: made valid UTF-8 when it is not.
+func (s *flawedStore) json(m []byte) []byte {
+	if utf8.Valid(m) || s.is("text-verbatim") {
+		return m
+	}
+	return bytes.ToValidUTF8(m, []byte("\uFFFD"))
+}
 
 func (s *flawedStore) ctxErr(ctx context.Context) error {
 	if s.is("ignores-context") {
@@ -94,6 +135,9 @@ func (s *flawedStore) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, 
 	if err := s.ctxErr(ctx); err != nil {
 		return false, err
 	}
+	if err := s.textErr(u.PublicMetadata, u.Email, u.FirstName, u.LastName, u.Username, u.ImageURL); err != nil {
+		return false, err
+	}
 	s.mu.Lock()
 	old, ok := s.users[u.ID]
 	if ok && !s.newer(u.UpdatedAt, old.UpdatedAt) {
@@ -120,7 +164,8 @@ func (s *flawedStore) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, 
 	defer s.mu.Unlock()
 	n := *u
 	n.CreatedAt, n.UpdatedAt = s.keepTime(n.CreatedAt), s.keepTime(n.UpdatedAt)
-	n.PublicMetadata = bytes.Clone(u.PublicMetadata)
+	n.Email, n.FirstName, n.LastName, n.Username, n.ImageURL = s.text(u.Email), s.text(u.FirstName), s.text(u.LastName), s.text(u.Username), s.text(u.ImageURL)
+	n.PublicMetadata = bytes.Clone(s.json(u.PublicMetadata))
 	if s.is("drops-metadata") {
 		n.PublicMetadata = nil
 	}
@@ -175,6 +220,9 @@ func (s *flawedStore) UpsertOrganization(ctx context.Context, o *clerkauth.Organ
 	if err := s.ctxErr(ctx); err != nil {
 		return false, err
 	}
+	if err := s.textErr(o.PublicMetadata, o.Name, o.Slug, o.ImageURL); err != nil {
+		return false, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.orgs[o.ID]
@@ -182,7 +230,8 @@ func (s *flawedStore) UpsertOrganization(ctx context.Context, o *clerkauth.Organ
 		return false, nil
 	}
 	n := *o
-	n.PublicMetadata = bytes.Clone(o.PublicMetadata)
+	n.Name, n.Slug, n.ImageURL = s.text(o.Name), s.text(o.Slug), s.text(o.ImageURL)
+	n.PublicMetadata = bytes.Clone(s.json(o.PublicMetadata))
 	n.DeletedAt = time.Time{}
 	if ok {
 		n.DeletedAt = old.DeletedAt
@@ -224,7 +273,9 @@ func (s *flawedStore) GetMembership(ctx context.Context, orgID, userID string) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.members[[2]string{orgID, userID}]
-	if !ok {
+	if !ok ||
+		s.is("get-membership-hides-deleted-org") && s.orgDeleted(orgID) ||
+		s.is("get-membership-hides-deactivated") && s.userDeactivated(userID) {
 		return nil, clerkauth.ErrNotFound
 	}
 	c := s.copyMembership(m)
@@ -235,6 +286,9 @@ func (s *flawedStore) UpsertMembership(ctx context.Context, m *clerkauth.Members
 	if err := s.ctxErr(ctx); err != nil {
 		return false, err
 	}
+	if err := s.textErr(nil, append([]string{m.ID, m.Role}, m.Permissions...)...); err != nil {
+		return false, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := [2]string{m.OrgID, m.UserID}
@@ -243,6 +297,12 @@ func (s *flawedStore) UpsertMembership(ctx context.Context, m *clerkauth.Members
 		return false, nil
 	}
 	n := s.copyMembership(m)
+	n.ID, n.Role = s.text(m.ID), s.text(m.Role)
+	for i := range n.Permissions {
+		if t := s.text(n.Permissions[i]); t != n.Permissions[i] {
+			n.Permissions[i] = t // only on a change: with shares-permissions, this is the caller's slice
+		}
+	}
 	if s.is("permissions-sorted") {
 		slices.Sort(n.Permissions)
 	}
@@ -278,6 +338,32 @@ func (s *flawedStore) DeleteMembership(ctx context.Context, orgID, userID string
 	return true, nil
 }
 
+// orgDeleted reports whether the organization's record exists and is
+// deleted; s.mu is held.
+func (s *flawedStore) orgDeleted(id string) bool {
+	o, ok := s.orgs[id]
+	return ok && !o.Active()
+}
+
+// userDeactivated reports whether the user's record exists and is
+// deactivated; s.mu is held.
+func (s *flawedStore) userDeactivated(id string) bool {
+	u, ok := s.users[id]
+	return ok && !u.Active()
+}
+
+// listed is whether the lists hold m: it is active, and neither its
+// organization nor its user is deleted. s.mu is held.
+func (s *flawedStore) listed(m *clerkauth.Membership) bool {
+	if s.orgDeleted(m.OrgID) && !s.is("list-keeps-deleted-org") {
+		return false
+	}
+	if s.userDeactivated(m.UserID) && !s.is("list-keeps-deactivated-user") {
+		return false
+	}
+	return s.active(m)
+}
+
 func (s *flawedStore) active(m *clerkauth.Membership) bool {
 	if s.is("list-includes-inactive") {
 		return true
@@ -296,7 +382,7 @@ func (s *flawedStore) list(ctx context.Context, match func(*clerkauth.Membership
 	defer s.mu.Unlock()
 	var out []clerkauth.Membership
 	for _, m := range s.members {
-		if match(m) && s.active(m) {
+		if match(m) && s.listed(m) {
 			out = append(out, s.copyMembership(m))
 		}
 	}

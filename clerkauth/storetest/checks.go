@@ -5,6 +5,8 @@ var storeChecks = concat(
 	userChecks,
 	orgChecks,
 	membershipChecks,
+	membershipParentChecks,
+	textChecks,
 	concurrencyChecks,
 	permutationChecks,
 	cancelChecks,

@@ -54,6 +54,17 @@
 //     and ListUserMemberships hold active memberships only, ordered
 //     byte-wise by UserID and OrgID (ids that differ in case catch a
 //     locale collation), and an empty list is not an error;
+//   - memberships of a deleted organization, and of a deactivated user,
+//     are left out of both lists, even when written after the deletion,
+//     a deletion known only as a tombstone included, while GetMembership
+//     still returns them as they are; the user part runs when the OrgStore
+//     is also a UserStore (it deactivates users through the OrgStore
+//     value) and is skipped otherwise;
+//   - text: a user, an organization and a membership whose text fields
+//     hold NUL bytes and invalid UTF-8, and whose metadata holds invalid
+//     UTF-8 and a \u0000 escape, are stored without error and come back
+//     as valid UTF-8, each field as sent or with U+FFFD for its NUL bytes
+//     and invalid sequences (the store may keep NUL, or replace it);
 //   - isolation: changing a record after passing it in, or after getting it
 //     back (metadata bytes, permissions), does not change the store;
 //   - concurrency: 50 goroutines upserting one user with distinct versions

@@ -190,7 +190,7 @@ func (c *checker) wantUserMemberships(what, userID string, want ...clerkauth.Mem
 
 func (c *checker) wantList(what, call string, got, want []clerkauth.Membership) {
 	if gk, wk := membershipKeys(got), membershipKeys(want); !slices.Equal(gk, wk) {
-		c.errorf("%s: %s = %q, want %q (active ones only, in this order)", what, call, gk, wk)
+		c.errorf("%s: %s = %q, want %q (active ones, without those of a deleted organization or user, in this order)", what, call, gk, wk)
 		return
 	}
 	for i := range got {

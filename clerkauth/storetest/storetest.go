@@ -124,6 +124,9 @@ const (
 	needUsers needs = 1 << iota
 	needOrgs
 	needRevocations
+	// needOrgUsers: an OrgStore that is also a UserStore, holding the
+	// users its memberships refer to.
+	needOrgUsers
 )
 
 type check struct {
@@ -140,6 +143,11 @@ func (ch check) skip(users clerkauth.UserStore, orgs clerkauth.OrgStore, rev cle
 		return "no OrgStore to check"
 	case ch.needs&needRevocations != 0 && rev == nil:
 		return "no RevocationStore to check"
+	}
+	if ch.needs&needOrgUsers != 0 {
+		if _, ok := orgs.(clerkauth.UserStore); !ok {
+			return "the OrgStore is not also a UserStore"
+		}
 	}
 	return ""
 }

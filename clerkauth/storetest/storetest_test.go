@@ -91,6 +91,16 @@ func TestCheckCatchesFlaws(t *testing.T) {
 		"list-includes-inactive":             {"MembershipDelete", "MembershipLists", "MembershipPermutations"},
 		"list-unsorted":                      {"MembershipLists"},
 		"list-locale-order":                  {"MembershipLists"},
+		"list-keeps-deleted-org":             {"MembershipListsSkipDeletedOrganization"},
+		"list-keeps-deactivated-user":        {"MembershipListsSkipDeactivatedUser"},
+		"get-membership-hides-deleted-org":   {"MembershipListsSkipDeletedOrganization"},
+		"get-membership-hides-deactivated":   {"MembershipListsSkipDeactivatedUser"},
+		// PostgreSQL's text, as a store that sends it as it is would.
+		"text-refused": {"UserInvalidText", "OrgInvalidText", "MembershipInvalidText"},
+		// Keeps invalid UTF-8 as sent: what it returns is not valid UTF-8.
+		"text-verbatim": {"UserInvalidText", "OrgInvalidText", "MembershipInvalidText"},
+		// Stores invalid text as "": valid UTF-8, but not the value sent.
+		"text-dropped": {"UserInvalidText", "OrgInvalidText", "MembershipInvalidText"},
 	} {
 		t.Run(flaw, func(t *testing.T) {
 			t.Parallel()
@@ -157,6 +167,27 @@ func TestCheckSkipsMissingStores(t *testing.T) {
 		t.Errorf("no revocation store: errors %v", errs)
 	}
 }
+
+// The check of memberships of deactivated users needs an OrgStore that
+// also keeps users: it is skipped for one that does not, and the check of
+// deleted organizations still runs.
+func TestCheckSkipsDeactivatedUserWithoutUsers(t *testing.T) {
+	for flaw, want := range map[string][]string{
+		"list-keeps-deactivated-user": nil,
+		"list-keeps-deleted-org":      {"MembershipListsSkipDeletedOrganization"},
+	} {
+		errs := storetest.Check(t, func(*testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+			s := newFlawedStore(flaw)
+			return s, orgsOnly{s} // users and organizations from the same data, but not through the OrgStore
+		})
+		if got := failedChecks(t, errs); !slices.Equal(got, want) {
+			t.Errorf("%s: failed checks %q, want %q", flaw, got, want)
+		}
+	}
+}
+
+// orgsOnly hides every method but the OrgStore's.
+type orgsOnly struct{ clerkauth.OrgStore }
 
 // A store that panics fails the check instead of crashing the test.
 func TestCheckReportsPanics(t *testing.T) {
