@@ -161,7 +161,11 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 }
 
 // GetUser implements UserStore, through the cache; the result is the caller's to keep.
+// Like any store, it fails once ctx has ended, even for a cached user.
 func (c *UserCache) GetUser(ctx context.Context, id string) (*User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	u, err := c.lookup(ctx, id)
 	if err != nil {
 		return nil, err
