@@ -46,7 +46,9 @@
 // time.Now and a fixed 5-minute window, and accepts an empty secret (a
 // forged webhook then passes), so the Verifier wraps it:
 //
-//   - both header families are accepted; conflicting values are refused;
+//   - both header families are accepted; conflicting values are refused,
+//     and so is a signature header longer than [MaxSignatureHeaderBytes]
+//     (4 KiB; Svix sends 48 bytes per active secret), before any HMAC;
 //   - the timestamp is checked here (digits only, both directions, in whole
 //     seconds, ±5 minutes by default, against an injectable clock); the
 //     library then decides the signature with VerifyIgnoringTimestamp;
@@ -75,14 +77,30 @@
 // [Event.Membership], [Event.Session]. Clerk's millisecond times become
 // [time.Time]; unknown fields and unknown event types are accepted.
 //
+// Decoding is strict only where a decision depends on it. Each decoder
+// names its essential fields (the envelope: type, timestamp, data; a
+// session: id, user_id, status; a user: id, its times, names, emails and
+// image; …) and checks their JSON types strictly: a wrong one makes the
+// event or payload malformed ([ErrMalformedEvent], [ErrMalformedPayload]),
+// which the Handler acknowledges and logs rather than guess. Every other
+// field is decoded leniently: a field of an unexpected JSON type is left
+// at its zero value and the rest is decoded. So when Clerk changes the
+// type of a field nothing here acts on (say latest_activity.is_mobile
+// becomes a string), a session.revoked is still applied: a payload change
+// must not make a security event fail open.
+//
 // # Handler
 //
 // [Handler] is the endpoint: POST only (405), a body limit enforced while
-// reading (413), verification before any parsing (400 with a generic body,
-// the reason logged), dispatch by type to the functions registered with
-// [Handler.On] or the typed helpers ([Handler.OnUserCreated], …), 2xx for
-// unknown types and for verified bodies that can never be processed
-// (logged), 500 when a function fails or panics so that Svix retries.
+// reading (413; the buffer grows with the bytes received, not with the
+// declared length), verification before any parsing (400 with a generic
+// body, the reason logged at most once per 10 s), dispatch by type to the
+// functions registered with [Handler.On] or the typed helpers
+// ([Handler.OnUserCreated], …), 2xx for unknown types and for verified
+// bodies that can never be processed (logged), 500 when a function fails
+// or panics so that Svix retries. A function that finds the payload
+// malformed ([ErrMalformedPayload]) does not keep the functions after it
+// from running.
 //
 // # Deduplication
 //
@@ -110,8 +128,24 @@
 // (versioned upserts, tombstones for deletions), session.revoked, .ended
 // and .removed to a [clerkauth.RevocationStore]. A store failure answers
 // 500 so that Svix retries; [SyncConfig.OnChange] tells an in-process
-// cache what changed. Any order and duplication of the events ends in the
-// same state:
+// cache what changed:
 //
-//	err := hooks.Sync(webhook.SyncConfig{Users: store, Orgs: store, Revocations: redisStore})
+//	err := hooks.Sync(webhook.SyncConfig{
+//		Users:       verifier.Users(), // the clerkauth verifier's user cache, over store
+//		Orgs:        store,
+//		Revocations: redisStore,
+//	})
+//
+// Give Users the clerkauth verifier's [clerkauth.Verifier.Users] rather than the
+// store behind it: the write then also drops the user from the verifier's
+// in-process cache, so a user.deleted refuses the user's next request at once
+// instead of when the cache entry expires.
+//
+// Duplicates change nothing, and the order of delivery does not matter as
+// long as the versions differ: an update wins over an older one (by
+// Clerk's updated_at), a deletion over every version up to its time. Two
+// different updates of one record that carry the same updated_at (Clerk's
+// times are in milliseconds) are not ordered: the store keeps whichever it
+// received first and ignores the other, so the final state can then
+// depend on the order of delivery.
 package webhook

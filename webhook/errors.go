@@ -11,8 +11,9 @@ var (
 	ErrMissingHeaders = errors.New("webhook: missing required headers")
 
 	// ErrInvalidHeaders: a header is sent more than once with different
-	// values, or the svix-* and webhook-* forms of one header disagree.
-	ErrInvalidHeaders = errors.New("webhook: conflicting webhook headers")
+	// values, the svix-* and webhook-* forms of one header disagree, or
+	// the signature header is longer than [MaxSignatureHeaderBytes].
+	ErrInvalidHeaders = errors.New("webhook: invalid webhook headers")
 
 	// ErrInvalidMessageID: the message id is longer than 256 bytes or
 	// contains anything but printable ASCII other than '.' and space (the
@@ -55,13 +56,17 @@ var (
 // retry would carry the same bytes.
 var (
 	// ErrMalformedEvent: the body is not a Clerk event envelope (not a JSON
-	// object, a field of the wrong type, or no "type").
+	// object, no "type", or an essential field of the wrong JSON type:
+	// "type" not a string, "timestamp" not an integer, "data" not an
+	// object). Other fields of an unexpected type are tolerated.
 	ErrMalformedEvent = errors.New("webhook: malformed event")
 
-	// ErrMalformedPayload: the event's "data" does not decode into the
-	// typed payload asked for, or lacks its "id". An [EventFunc] may return
-	// an error wrapping it to have the handler acknowledge an event that can
-	// never be processed.
+	// ErrMalformedPayload: the event's "data" is not an object, lacks its
+	// "id", or an essential field of the typed payload asked for has the
+	// wrong JSON type (each accessor, such as [Event.Session], lists its
+	// essential fields; the others are tolerated). An [EventFunc] may
+	// return an error wrapping it to have the handler acknowledge an event
+	// that can never be processed; the functions after it still run.
 	ErrMalformedPayload = errors.New("webhook: malformed event payload")
 )
 

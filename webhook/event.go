@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -75,7 +74,7 @@ type HTTPRequest struct {
 	UserAgent string `json:"user_agent"`
 }
 
-// envelope is the wire form of Event.
+// envelope is the wire form of Event, for encoding.
 type envelope struct {
 	Type       string          `json:"type"`
 	Object     string          `json:"object"`
@@ -85,6 +84,18 @@ type envelope struct {
 	Data       json.RawMessage `json:"data"`
 }
 
+// envelopeIn is the wire form of Event for decoding, in one pass: the
+// essential fields have strict types (a wrong JSON type is an error), the
+// others lenient ones that never fail.
+type envelopeIn struct {
+	Type       string            `json:"type"`
+	Timestamp  *int64            `json:"timestamp"`
+	Data       json.RawMessage   `json:"data"`
+	Object     lenientString     `json:"object"`
+	InstanceID lenientString     `json:"instance_id"`
+	Attributes lenientAttributes `json:"event_attributes"`
+}
+
 // secondsBelow is the boundary under which an envelope timestamp is read as
 // seconds: 10^12 ms is September 2001, long before Clerk existed, while 10^12
 // s is 33 658 AD.
@@ -92,8 +103,12 @@ const secondsBelow = 1_000_000_000_000
 
 // ParseEvent decodes a Clerk event envelope from a verified body. Unknown
 // fields and unknown event types are accepted. It fails with
-// [ErrMalformedEvent] when body is not a JSON object, a known field has the
-// wrong type (timestamp must be an integer) or "type" is missing.
+// [ErrMalformedEvent] when body is not a JSON object, "type" is missing or
+// an essential field has the wrong JSON type: "type" must be a string,
+// "timestamp" an integer and "data" an object (each may be null or
+// absent). Any other field of an unexpected type is left at its zero value
+// (see the decoding rule in the package documentation): a change in a
+// field nothing acts on must not stop an event from being applied.
 // MessageID is left empty.
 func ParseEvent(body []byte) (Event, error) {
 	var e Event
@@ -106,21 +121,25 @@ func ParseEvent(body []byte) (Event, error) {
 	return e, nil
 }
 
-// UnmarshalJSON decodes Clerk's wire format, failing with
-// [ErrMalformedEvent]. It does not require "type"; [ParseEvent] does.
+// UnmarshalJSON decodes Clerk's wire format, with the rules of
+// [ParseEvent], failing with [ErrMalformedEvent]. It does not require
+// "type"; ParseEvent does.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	if !isJSONObject(b) {
 		return fmt.Errorf("%w: not a JSON object", ErrMalformedEvent)
 	}
-	var env envelope
+	var env envelopeIn
 	if err := json.Unmarshal(b, &env); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 	}
+	if len(env.Data) > 0 && string(env.Data) != "null" && !isJSONObject(env.Data) {
+		return fmt.Errorf("%w: data is not a JSON object", ErrMalformedEvent)
+	}
 	*e = Event{
 		Type:       env.Type,
-		Object:     env.Object,
-		InstanceID: env.InstanceID,
-		Attributes: env.Attributes,
+		Object:     string(env.Object),
+		InstanceID: string(env.InstanceID),
+		Attributes: EventAttributes(env.Attributes),
 		Data:       env.Data,
 	}
 	if env.Timestamp != nil {
@@ -157,29 +176,4 @@ func (e Event) MarshalJSON() ([]byte, error) {
 func isJSONObject(b []byte) bool {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	return len(b) > 0 && b[0] == '{'
-}
-
-// millis is a time carried on the wire as integer milliseconds since the
-// Unix epoch; null or absent is the zero time.
-type millis time.Time
-
-func (m *millis) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*m = millis{}
-		return nil
-	}
-	ms, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
-		return fmt.Errorf("milliseconds timestamp is not an integer: %w", err)
-	}
-	*m = millis(time.UnixMilli(ms))
-	return nil
-}
-
-func (m millis) MarshalJSON() ([]byte, error) {
-	t := time.Time(m)
-	if t.IsZero() {
-		return []byte("null"), nil
-	}
-	return strconv.AppendInt(nil, t.UnixMilli(), 10), nil
 }

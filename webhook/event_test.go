@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,11 +107,67 @@ func TestParseEventMalformed(t *testing.T) {
 		`{}`, `{"type":""}`, `{"object":"event","data":{}}`,
 		`{"type":5}`, `{"type":"user.created","timestamp":"1654012591835"}`,
 		`{"type":"user.created","timestamp":1.5}`, `{"type":"user.created","timestamp":1e30}`,
-		`{"type":"user.created","event_attributes":[]}`, `{"type":"user.created"} trailing`,
+		`{"type":"user.created"} trailing`, `{"type":"user.created","data":"x"}`, `{"type":"user.created","data":[{}]}`,
+		`{"type":"user.created","data":5}`, `{"type":"user.created","data":true}`, `{"type":["user.created"]}`,
+		`{"type":"user.created","timestamp":{}}`, `{"type":"user.created","timestamp":true}`,
 	} {
 		_, err := webhook.ParseEvent([]byte(body))
 		require.ErrorIs(t, err, webhook.ErrMalformedEvent, "body %q", body)
 	}
+}
+
+// The envelope's essential fields are type (a string), timestamp (an
+// integer) and data (an object); null or absent is allowed for each (a
+// missing type is refused by ParseEvent for its own reason). Any other
+// field of another JSON type decodes as if it were null: the field alone
+// is zero, everything else is decoded.
+func TestParseEventLenient(t *testing.T) {
+	t.Parallel()
+	essential := map[string]bool{"type": true, "timestamp": true, "data": true}
+	parse := func(doc any) (webhook.Event, error) {
+		b, err := json.Marshal(doc)
+		require.NoError(t, err)
+		return webhook.ParseEvent(b)
+	}
+	for _, sample := range []string{sampleUserDeleted, sampleSessionCreated} {
+		root := parseJSONTree(t, sample)
+		_, err := parse(root)
+		require.NoError(t, err)
+		checked := 0
+		walkJSON(root, nil, func(path []any, v any) {
+			if path[0] == "data" && len(path) > 1 {
+				return // raw until a typed accessor decodes it
+			}
+			p := jsonPath(path)
+			want, wantErr := parse(setJSONPath(parseJSONTree(t, sample), path, nil))
+			for _, wrong := range wrongJSONValues(v) {
+				got, err := parse(setJSONPath(parseJSONTree(t, sample), path, wrong))
+				checked++
+				if essential[p] {
+					require.ErrorIs(t, err, webhook.ErrMalformedEvent, "%s = %#v", p, wrong)
+					continue
+				}
+				require.NoError(t, wantErr, "%s = null", p)
+				require.NoError(t, err, "%s = %#v", p, wrong)
+				require.Equal(t, compactEvent(t, want), compactEvent(t, got), "%s = %#v decodes as %s = null", p, wrong, p)
+			}
+		})
+		assert.Greater(t, checked, 20)
+	}
+
+	// The review's example: a user agent sent as an array.
+	e, err := webhook.ParseEvent([]byte(`{"type":"session.revoked","timestamp":1716883200000,"object":"event",
+ "event_attributes":{"http_request":{"user_agent":["x"],"client_ip":"192.0.2.1"}},"data":{"id":"sess_1"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, webhook.HTTPRequest{ClientIP: "192.0.2.1"}, e.Attributes.HTTPRequest)
+	assert.Equal(t, "event", e.Object)
+	assert.True(t, e.Timestamp.Equal(ms(1716883200000)))
+
+	// null data is no data.
+	e, err = webhook.ParseEvent([]byte(`{"type":"x","data":null}`))
+	require.NoError(t, err)
+	_, err = e.User()
+	assert.ErrorIs(t, err, webhook.ErrMalformedPayload)
 }
 
 func TestEventMarshalRoundTrip(t *testing.T) {
@@ -150,11 +208,34 @@ func FuzzDecodeEvent(f *testing.F) {
 		`{"type":"x","data":{"id":"a","updated_at":9223372036854775807}}`, `{"type":"\ud800","data":{"id":"\u0000"}}`,
 		`{"type":"x","data":{"id":"a","organization":{"id":"o","created_at":null}},"data":{"id":"b"}}`,
 		`[]`, `null`, `{"type":5}`, "{\"type\":\"x\",\"data\":{\"id\":\"\xff\"}}",
+		// Lenient fields of the wrong type; essential ones of the wrong type.
+		`{"type":"session.revoked","timestamp":1716883200000,"data":{"id":"sess_1","status":"revoked","latest_activity":{"is_mobile":"false"}}}`,
+		`{"type":"session.revoked","event_attributes":{"http_request":{"user_agent":["x"]}},"data":{"id":"sess_1"}}`,
+		`{"type":"x","object":5,"instance_id":[],"event_attributes":"a","data":{"id":"a","user":"u","latest_activity":1,"expire_at":"t"}}`,
+		`{"type":"x","data":{"id":"a","email_addresses":[{"id":"i","verification":"v"},5,null],"phone_numbers":{}}}`,
+		`{"type":"x","data":{"id":"a","organization":{"id":"o","name":5},"public_user_data":{"user_id":"u","has_image":"t"}}}`,
+		`{"type":"x","data":{"id":"a","permissions":["p",5],"created_at":1.5,"updated_at":"1"}}`,
+		`{"type":"x","data":{"id":5,"ID":"b"}}`, `{"type":"x","data":{"id":"a","id":5}}`,
+		`{"type":"x","timestamp":1e3}`, `{"type":"x","data":"d"}`, `{"type":"x","data":null}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := webhook.ParseEvent(body)
+		// The decoding rule as an oracle: the envelope is accepted exactly
+		// when it is an object whose essential fields decode strictly, with a
+		// type and an object (or no) data; nothing else can refuse it.
+		var ess struct {
+			Type      string          `json:"type"`
+			Timestamp *int64          `json:"timestamp"`
+			Data      json.RawMessage `json:"data"`
+		}
+		trimmed := bytes.TrimLeft(body, " \t\r\n")
+		wantOK := len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(body, &ess) == nil && ess.Type != "" &&
+			(len(ess.Data) == 0 || string(ess.Data) == "null" || ess.Data[0] == '{')
+		if (err == nil) != wantOK {
+			t.Fatalf("ParseEvent(%q): error %v, want success %v", body, err, wantOK)
+		}
 		if err != nil {
 			if !errors.Is(err, webhook.ErrMalformedEvent) {
 				t.Fatalf("ParseEvent error %v is not ErrMalformedEvent", err)
@@ -194,7 +275,81 @@ func FuzzDecodeEvent(f *testing.F) {
 		checkPayload(t, "Organization", e.Organization)
 		checkPayload(t, "Membership", e.Membership)
 		checkPayload(t, "Session", e.Session)
+
+		// And each payload is accepted exactly when its essential fields
+		// decode strictly and it has an id.
+		checkEssential(t, "User", e, e.User, func(u *webhook.User) string { return u.ID }, &struct {
+			ID     string `json:"id"`
+			P      string `json:"primary_email_address_id"`
+			Emails []struct {
+				ID    string `json:"id"`
+				Email string `json:"email_address"`
+			} `json:"email_addresses"`
+			First    string       `json:"first_name"`
+			Last     string       `json:"last_name"`
+			Username string       `json:"username"`
+			Image    string       `json:"image_url"`
+			Created  oracleMillis `json:"created_at"`
+			Updated  oracleMillis `json:"updated_at"`
+		}{}, func(v any) string { return reflect.ValueOf(v).Elem().Field(0).String() })
+		checkEssential(t, "DeletedObject", e, e.DeletedObject, func(d *webhook.DeletedObject) string { return d.ID }, &struct {
+			ID string `json:"id"`
+		}{}, func(v any) string { return reflect.ValueOf(v).Elem().Field(0).String() })
+		checkEssential(t, "Organization", e, e.Organization, func(o *webhook.Organization) string { return o.ID }, &struct {
+			ID      string       `json:"id"`
+			Name    string       `json:"name"`
+			Slug    string       `json:"slug"`
+			Image   string       `json:"image_url"`
+			Created oracleMillis `json:"created_at"`
+			Updated oracleMillis `json:"updated_at"`
+		}{}, func(v any) string { return reflect.ValueOf(v).Elem().Field(0).String() })
+		checkEssential(t, "Membership", e, e.Membership, func(m *webhook.OrganizationMembership) string { return m.ID }, &struct {
+			ID      string       `json:"id"`
+			Role    string       `json:"role"`
+			Perms   []string     `json:"permissions"`
+			Created oracleMillis `json:"created_at"`
+			Updated oracleMillis `json:"updated_at"`
+			Org     struct {
+				ID string `json:"id"`
+			} `json:"organization"`
+			User struct {
+				ID string `json:"user_id"`
+			} `json:"public_user_data"`
+		}{}, func(v any) string { return reflect.ValueOf(v).Elem().Field(0).String() })
+		checkEssential(t, "Session", e, e.Session, func(s *webhook.Session) string { return s.ID }, &struct {
+			ID     string `json:"id"`
+			UserID string `json:"user_id"`
+			Status string `json:"status"`
+		}{}, func(v any) string { return reflect.ValueOf(v).Elem().Field(0).String() })
 	})
+}
+
+// oracleMillis accepts an integer or null, as an essential time must be.
+type oracleMillis struct{}
+
+func (*oracleMillis) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	_, err := strconv.ParseInt(string(b), 10, 64)
+	return err
+}
+
+// checkEssential checks the decoding rule for one payload type: decode
+// succeeds exactly when the data is an object that decodes strictly into
+// ess (the essential fields) with a non-empty id (read by essID), and the
+// decoded id is that id.
+func checkEssential[T any](t *testing.T, name string, e webhook.Event, decode func() (*T, error), id func(*T) string, ess any, essID func(any) string) {
+	t.Helper()
+	data := bytes.TrimLeft(e.Data, " \t\r\n")
+	wantOK := len(data) > 0 && data[0] == '{' && json.Unmarshal(e.Data, ess) == nil && essID(ess) != ""
+	v, err := decode()
+	if (err == nil) != wantOK {
+		t.Fatalf("%s(%s): error %v, want success %v", name, e.Data, err, wantOK)
+	}
+	if err == nil && id(v) != essID(ess) {
+		t.Fatalf("%s(%s): id %q, the strict decode reads %q", name, e.Data, id(v), essID(ess))
+	}
 }
 
 func checkPayload[T any](t *testing.T, name string, decode func() (*T, error)) {

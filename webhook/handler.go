@@ -2,12 +2,15 @@ package webhook
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +32,10 @@ const (
 // EventFunc handles one event. A nil error acknowledges the message (2xx);
 // any other error makes the Handler answer 500 so that Svix retries the
 // message later, with the same [Event.MessageID]. An error wrapping
-// [ErrMalformedPayload] is the exception: the event can never be processed,
-// so it is acknowledged and logged instead of retried.
+// [ErrMalformedPayload] is the exception: the event can never be processed
+// by this function, so it is logged, the functions registered after it
+// still run, and the message is acknowledged (unless one of them fails)
+// instead of retried.
 //
 // Handlers must be idempotent: Svix delivers at least once and the dedupe
 // store is an optimisation, not a guarantee (its marks expire; an
@@ -57,9 +62,13 @@ type HandlerConfig struct {
 	// DedupeTTL.
 	ClaimLease time.Duration
 
-	// Logger receives one record per rejected, failed or unprocessable
-	// delivery (never a secret or a signature; the message id and event
-	// type are logged). Nil means [slog.Default].
+	// Logger receives one record per failed or unprocessable delivery
+	// (never a secret or a signature; the message id and event type are
+	// logged). Rejections that any client can cause without the secret (a
+	// failed verification, a body too large or unreadable) are logged at
+	// most once per 10 s per kind, by the Verifier's clock, with the
+	// number of lines left out ("suppressed"), so that a flood of forged
+	// requests cannot flood the logs. Nil means [slog.Default].
 	Logger *slog.Logger
 
 	// MaxBodyBytes is the largest body read; a larger one is answered 413
@@ -72,19 +81,29 @@ type HandlerConfig struct {
 // it:
 //
 //  1. answers 405 with "Allow: POST" to anything but POST;
-//  2. reads at most MaxBodyBytes through [http.MaxBytesReader] (413 above);
+//  2. reads at most MaxBodyBytes through [http.MaxBytesReader] (413 above),
+//     into a buffer that grows with the bytes received (a declared
+//     Content-Length reserves at most 64 KiB up front);
 //  3. verifies the raw bytes with the Verifier (400 on any failure, with a
-//     generic body; the reason is logged);
+//     generic body; the reason is logged, at most once per 10 s);
 //  4. parses the envelope; a verified but malformed body is acknowledged
 //     (200) and logged, since a retry would carry the same bytes;
 //  5. answers 200 "ignored" for an event type with no registered function;
-//  6. claims the message id in the Dedupe store: a done id is answered 200
-//     "duplicate", an id another delivery is processing right now is
-//     answered 409 (see below), a store failure 500;
-//  7. runs the functions registered for the type, in registration order,
-//     stopping at the first error; then marks the id done (200) or, on an
-//     error or a panic, releases the claim and answers 500, so that Svix's
-//     retry runs them again.
+//  6. claims the message id in the Dedupe store, under a random owner
+//     token of this delivery: a done id is answered 200 "duplicate", an id
+//     another delivery is processing right now is answered 409 with
+//     Retry-After (the claim lease, in seconds; see below), a store failure
+//     500;
+//  7. runs the functions registered for the type, in registration order.
+//     A function returning an error that wraps [ErrMalformedPayload] is
+//     logged and the next ones still run (one function's view of the
+//     payload does not decide for the others); any other error or a panic
+//     stops the chain. Then the Handler marks the id done and answers 200
+//     ("ok", or "ignored" when every function found the payload
+//     malformed), or, after an error or a panic, releases its claim and
+//     answers 500, so that Svix's retry runs the functions again. A panic
+//     with [http.ErrAbortHandler] releases the claim too, then panics again
+//     with it, for net/http to abort the response.
 //
 // Why 409 for a concurrent duplicate rather than 2xx: Svix sends the
 // attempts of one message one after another, so two deliveries of one id
@@ -93,8 +112,14 @@ type HandlerConfig struct {
 // end the message even if the first delivery went on to fail and release
 // its claim, and the event would be lost. A 409 makes Svix retry later,
 // when the first delivery has either succeeded (the retry gets 200
-// "duplicate") or failed (the retry runs the handlers). Whatever the
-// answers, the functions run once per successful processing.
+// "duplicate") or failed (the retry runs the handlers).
+//
+// A claim is a lease ([HandlerConfig.ClaimLease]): if a delivery outlives
+// it, another delivery may take the id over and run the functions while
+// the first one still does. This is why functions must be idempotent. The
+// owner token keeps it to that one overlap: the first delivery's Release,
+// should it fail, deletes only its own claim, never the second one's, so
+// no third delivery joins in. Set ClaimLease well above the slowest run.
 //
 // Register functions with [Handler.On] and the typed helpers
 // ([Handler.OnUserCreated], …). Registration is safe at any time, also
@@ -109,6 +134,9 @@ type Handler struct {
 	maxBody  int64
 	mu       sync.Mutex                             // serialises writers of routes
 	routes   atomic.Pointer[map[string][]EventFunc] // copy on write
+
+	retryAfter                      string // the 409's Retry-After: the lease in whole seconds
+	verifyLog, tooLargeLog, readLog logLimiter
 }
 
 // NewHandler validates cfg and returns a Handler with no registered
@@ -148,6 +176,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.retryAfter = strconv.FormatInt(int64((h.lease+time.Second-1)/time.Second), 10)
 	if h.dedupe == nil {
 		d, err := NewMemoryDedupe(MemoryDedupeConfig{})
 		if err != nil {
@@ -162,9 +191,11 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 
 // On registers fn for events of type eventType (such as
 // [EventUserCreated], or any type Clerk sends). Several functions may be
-// registered for one type; they run in registration order, and the first
-// error stops the chain (every function runs again on Svix's retry). An
-// empty eventType or a nil fn is not registered and is logged as an error.
+// registered for one type; they run in registration order. The first
+// error stops the chain (every function runs again on Svix's retry),
+// except an error wrapping [ErrMalformedPayload], which is logged and lets
+// the next functions run. An empty eventType or a nil fn is not registered
+// and is logged as an error.
 func (h *Handler) On(eventType string, fn EventFunc) {
 	if eventType == "" || fn == nil {
 		h.log.Error("webhook: On called with an empty event type or a nil function; ignored", "event_type", eventType)
@@ -216,11 +247,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			h.log.Warn("webhook: request body too large", "limit", h.maxBody, "remote_addr", r.RemoteAddr)
+			if ok, n := h.tooLargeLog.allow(h.verifier.now(), rejectLogEvery); ok {
+				h.log.Warn("webhook: request body too large", "limit", h.maxBody, "remote_addr", r.RemoteAddr, "suppressed", n)
+			}
 			respond(w, http.StatusRequestEntityTooLarge, bodyTooLarge)
 			return
 		}
-		h.log.Warn("webhook: reading request body failed", "error", err, "remote_addr", r.RemoteAddr)
+		if ok, n := h.readLog.allow(h.verifier.now(), rejectLogEvery); ok {
+			h.log.Warn("webhook: reading request body failed", "error", err, "remote_addr", r.RemoteAddr, "suppressed", n)
+		}
 		respond(w, http.StatusBadRequest, bodyBadRequest)
 		return
 	}
@@ -231,7 +266,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// record (when an audit middleware wraps this endpoint) gets the
 		// sentinel's text only.
 		annotateFailure(r, err)
-		h.log.Warn("webhook: verification failed", "error", err, "remote_addr", r.RemoteAddr)
+		if ok, n := h.verifyLog.allow(h.verifier.now(), rejectLogEvery); ok {
+			h.log.Warn("webhook: verification failed", "error", err, "remote_addr", r.RemoteAddr, "suppressed", n)
+		}
 		if errors.Is(err, ErrBodyTooLarge) {
 			respond(w, http.StatusRequestEntityTooLarge, bodyTooLarge)
 			return
@@ -255,7 +292,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx := r.Context()
-	claim, err := h.dedupe.Claim(ctx, msgID, h.lease)
+	// A fencing token of this delivery: Release deletes only its own claim.
+	owner := rand.Text()
+	claim, err := h.dedupe.Claim(ctx, msgID, owner, h.lease)
 	if err == nil && claim != ClaimAcquired && claim != ClaimInProgress && claim != ClaimDone {
 		err = fmt.Errorf("webhook: dedupe store returned an invalid claim result %d", int(claim))
 	}
@@ -271,6 +310,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case ClaimInProgress:
 		h.log.Info("webhook: message is being processed by another delivery; asking Svix to retry", "msg_id", msgID, "event_type", ev.Type)
+		w.Header().Set("Retry-After", h.retryAfter)
 		respond(w, http.StatusConflict, bodyConflict)
 		return
 	}
@@ -278,18 +318,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The claim is ours: end it with Done or Release even if the client
 	// went away (Svix's 15 s timeout cancels ctx).
 	storeCtx := context.WithoutCancel(ctx)
-	err = h.dispatch(ctx, fns, ev)
-	if err != nil && !errors.Is(err, ErrMalformedPayload) {
-		h.log.Error("webhook: event handler failed; released for Svix to retry", "msg_id", msgID, "event_type", ev.Type, "error", err)
-		if rerr := h.dedupe.Release(storeCtx, msgID); rerr != nil {
+	malformed, err := h.dispatch(ctx, fns, ev)
+	if err != nil {
+		if errors.Is(err, errAborted) {
+			h.log.Warn("webhook: event handler aborted the request (http.ErrAbortHandler); released for Svix to retry", "msg_id", msgID, "event_type", ev.Type)
+		} else {
+			h.log.Error("webhook: event handler failed; released for Svix to retry", "msg_id", msgID, "event_type", ev.Type, "error", err)
+		}
+		if rerr := h.dedupe.Release(storeCtx, msgID, owner); rerr != nil {
 			h.log.Error("webhook: releasing dedupe claim failed; retries wait for the lease to expire", "msg_id", msgID, "error", rerr)
+		}
+		if errors.Is(err, errAborted) {
+			panic(http.ErrAbortHandler)
 		}
 		respond(w, http.StatusInternalServerError, bodyInternal)
 		return
 	}
 	resp := bodyOK
-	if err != nil {
-		h.log.Error("webhook: event payload cannot be processed; acknowledged without retry", "msg_id", msgID, "event_type", ev.Type, "error", err)
+	for _, merr := range malformed {
+		h.log.Error("webhook: event payload cannot be processed; acknowledged without retry", "msg_id", msgID, "event_type", ev.Type, "error", merr)
+	}
+	if len(malformed) == len(fns) {
 		resp = bodyIgnored
 	}
 	if derr := h.dedupe.Done(storeCtx, msgID, h.ttl); derr != nil {
@@ -300,8 +349,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, resp)
 }
 
+// initialBodyBuffer bounds the buffer readBody allocates before any byte
+// of the body has arrived: a declared Content-Length is a promise, not
+// bytes, and a client may declare the maximum and send nothing.
+const initialBodyBuffer = 64 << 10
+
 // readBody reads the whole body through http.MaxBytesReader, refusing
-// early a declared Content-Length above the limit.
+// early a declared Content-Length above the limit. The buffer starts at
+// the declared length capped to initialBodyBuffer (512 bytes when none is
+// declared) and doubles as bytes arrive, never past the declared length
+// while the sender keeps to it, so memory follows what was received.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > h.maxBody {
 		return nil, &http.MaxBytesError{Limit: h.maxBody}
@@ -311,42 +368,65 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	}
 	rd := http.MaxBytesReader(w, r.Body, h.maxBody)
 	defer rd.Close()
+	declared := r.ContentLength + 1 // +1 so that the final EOF read does not grow the buffer
+	size := int64(512)
 	if r.ContentLength > 0 {
-		// One allocation of the declared size (+1 so the final EOF read
-		// does not grow the buffer).
-		buf := make([]byte, 0, r.ContentLength+1)
-		for {
-			n, err := rd.Read(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+n]
-			if err == io.EOF {
-				return buf, nil
+		size = min(declared, initialBodyBuffer)
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			next := 2 * int64(cap(buf))
+			if c := int64(cap(buf)); r.ContentLength > 0 && c < declared && next > declared {
+				next = declared
 			}
-			if err != nil {
-				return nil, err
-			}
-			if len(buf) == cap(buf) {
-				buf = append(buf, 0)[:len(buf)] // sender lied about the length
-			}
+			buf = slices.Grow(buf, int(next)-len(buf))
+		}
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	return io.ReadAll(rd)
 }
 
-// dispatch runs fns in order, stopping at the first error; a panic becomes
-// an error.
-func (h *Handler) dispatch(ctx context.Context, fns []EventFunc, ev Event) (err error) {
+// errAborted reports that a function panicked with http.ErrAbortHandler.
+var errAborted = errors.New("webhook: event handler aborted the request")
+
+// dispatch runs fns in order. An error wrapping ErrMalformedPayload is
+// collected and the next function runs; any other error, or a panic,
+// stops the chain and is returned (errAborted for a panic with
+// http.ErrAbortHandler).
+func (h *Handler) dispatch(ctx context.Context, fns []EventFunc, ev Event) (malformed []error, err error) {
+	for _, fn := range fns {
+		ferr := h.call(ctx, fn, ev)
+		switch {
+		case ferr == nil:
+		case errors.Is(ferr, ErrMalformedPayload):
+			malformed = append(malformed, ferr)
+		default:
+			return malformed, ferr
+		}
+	}
+	return malformed, nil
+}
+
+// call runs fn, turning a panic into an error.
+func (h *Handler) call(ctx context.Context, fn EventFunc, ev Event) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler { // net/http compares the value too
+				err = errAborted
+				return
+			}
 			h.log.Error("webhook: event handler panicked", "msg_id", ev.MessageID, "event_type", ev.Type, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("webhook: event handler panicked: %v", p)
 		}
 	}()
-	for _, fn := range fns {
-		if err := fn(ctx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fn(ctx, ev)
 }
 
 var _ http.Handler = (*Handler)(nil)

@@ -6,21 +6,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/memstore"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -203,7 +207,82 @@ func TestHandlerBodyTooLarge(t *testing.T) {
 			http.StatusRequestEntityTooLarge, respTooLarge)
 	})
 	assert.EqualValues(t, 1, c.n.Load())
-	assert.Len(t, f.logs.records(t, "webhook: request body too large"), 3)
+	// Three rejections at one instant: one line (TestHandlerRejectionLogsRateLimited).
+	assert.Len(t, f.logs.records(t, "webhook: request body too large"), 1)
+}
+
+// firstReadBody records the size of the buffer of the first Read, then
+// delivers its bytes.
+type firstReadBody struct {
+	r        io.Reader
+	firstLen int
+	reads    int
+}
+
+func (b *firstReadBody) Read(p []byte) (int, error) {
+	if b.reads == 0 {
+		b.firstLen = len(p)
+	}
+	b.reads++
+	return b.r.Read(p)
+}
+
+func (b *firstReadBody) Close() error { return nil }
+
+// A declared Content-Length is not allocated before the bytes arrive: an
+// idle connection declaring 1 MiB costs at most the initial buffer.
+func TestHandlerBodyBufferGrowsWithData(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var c counter
+	f.handler.On("test.event", c.fn)
+
+	t.Run("a lying Content-Length", func(t *testing.T) {
+		req := f.request(t, "msg_small", event("test.event", `{"id":"x"}`))
+		body := &firstReadBody{r: req.Body}
+		req.Body, req.ContentLength = body, webhook.DefaultMaxBodyBytes
+		assertResponse(t, f.serve(req), http.StatusOK, respOK)
+		assert.LessOrEqual(t, body.firstLen, 64<<10+1, "initial buffer")
+		assert.Positive(t, body.firstLen)
+	})
+	t.Run("a large honest body", func(t *testing.T) {
+		big := event("test.event", `{"id":"x","pad":"`+strings.Repeat("p", 900<<10)+`"}`)
+		req := f.request(t, "msg_big", big)
+		body := &firstReadBody{r: req.Body}
+		req.Body = body
+		require.EqualValues(t, len(big), req.ContentLength)
+		assertResponse(t, f.serve(req), http.StatusOK, respOK)
+		assert.LessOrEqual(t, body.firstLen, 64<<10+1, "initial buffer")
+	})
+	t.Run("no Content-Length", func(t *testing.T) {
+		big := event("test.event", `{"id":"x","pad":"`+strings.Repeat("p", 200<<10)+`"}`)
+		req := f.request(t, "msg_chunked", big)
+		req.ContentLength = -1
+		assertResponse(t, f.serve(req), http.StatusOK, respOK)
+	})
+	assert.EqualValues(t, 3, c.n.Load())
+}
+
+// The heap cost of a request whose body never arrives, measured: far
+// below the declared size.
+func TestHandlerBodyAllocationBounded(t *testing.T) {
+	f := newFixture(t, nil)
+	f.handler.On("test.event", func(context.Context, webhook.Event) error { return nil })
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const n = 20
+	for i := range n {
+		req := f.request(t, "msg_"+strconv.Itoa(i), "")
+		req.Body, req.ContentLength = io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF)), webhook.DefaultMaxBodyBytes
+		assertResponse(t, f.serve(req), http.StatusBadRequest, respBadRequest)
+	}
+	runtime.ReadMemStats(&after)
+	perRequest := (after.TotalAlloc - before.TotalAlloc) / n
+	assert.Less(t, perRequest, uint64(128<<10), "bytes allocated per request declaring 1 MiB and sending nothing")
+	recs := f.logs.records(t, "webhook: reading request body failed")
+	require.Len(t, recs, 1, "rate-limited like every rejection")
+	assert.EqualValues(t, 0, recs[0]["suppressed"])
 }
 
 func TestHandlerVerificationFailures(t *testing.T) {
@@ -218,6 +297,9 @@ func TestHandlerVerificationFailures(t *testing.T) {
 		{"missing svix-timestamp", func(_ *fixture, r *http.Request) { r.Header.Del("svix-timestamp") }, webhook.ErrMissingHeaders},
 		{"missing svix-signature", func(_ *fixture, r *http.Request) { r.Header.Del("svix-signature") }, webhook.ErrMissingHeaders},
 		{"conflicting headers", func(_ *fixture, r *http.Request) { r.Header.Set("webhook-id", "msg_other") }, webhook.ErrInvalidHeaders},
+		{"signature header too long", func(_ *fixture, r *http.Request) {
+			r.Header.Set("svix-signature", strings.Repeat(wrongSig+" ", webhook.MaxSignatureHeaderBytes/48)+r.Header.Get("svix-signature"))
+		}, webhook.ErrInvalidHeaders},
 		{"invalid message id", func(_ *fixture, r *http.Request) { r.Header.Set("svix-id", "msg.1") }, webhook.ErrInvalidMessageID},
 		{"invalid timestamp", func(_ *fixture, r *http.Request) { r.Header.Set("svix-timestamp", "soon") }, webhook.ErrInvalidTimestamp},
 		{"too old", func(f *fixture, _ *http.Request) { f.clock.Advance(301 * time.Second) }, webhook.ErrTimestampTooOld},
@@ -303,7 +385,7 @@ func TestHandlerDispatchTyped(t *testing.T) {
 	assert.Equal(t, "ada", got.user.Username)
 	assert.True(t, got.user.UpdatedAt.Equal(time.UnixMilli(1716883200000)))
 
-	r, err := f.dedupe.Claim(context.Background(), "msg_typed", time.Minute)
+	r, err := f.dedupe.Claim(context.Background(), "msg_typed", "test", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, webhook.ClaimDone, r, "the message was marked done")
 }
@@ -380,16 +462,66 @@ func TestHandlerInProgressIsConflict(t *testing.T) {
 	f := newFixture(t, nil)
 	var c counter
 	f.handler.On(webhook.EventUserCreated, c.fn)
-	r, err := f.dedupe.Claim(context.Background(), "msg_busy", time.Minute)
+	r, err := f.dedupe.Claim(context.Background(), "msg_busy", "another delivery", time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, webhook.ClaimAcquired, r)
 	body := event(webhook.EventUserCreated, userData)
-	assertResponse(t, f.serve(f.request(t, "msg_busy", body)), http.StatusConflict, respConflict)
+	rec := f.serve(f.request(t, "msg_busy", body))
+	assertResponse(t, rec, http.StatusConflict, respConflict)
+	assert.Equal(t, "120", rec.Header().Get("Retry-After"), "the claim lease, in seconds")
 	assert.Zero(t, c.n.Load())
 	// The default lease (2 min) of a crashed delivery expires.
 	f.clock.Advance(2 * time.Minute)
 	assertResponse(t, f.serve(f.request(t, "msg_busy", body)), http.StatusOK, respOK)
 	assert.EqualValues(t, 1, c.n.Load())
+}
+
+// A delivery whose lease expired while its functions ran (A) must not,
+// when it then fails, delete the claim of the delivery that took the id
+// over (B): a third delivery (C) overlapping B is answered 409 and runs
+// nothing, so the functions never run twice at once.
+func TestHandlerStaleReleaseKeepsNewClaim(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var (
+		calls   atomic.Int64
+		started = make(chan int64, 10)
+		finish  = [2]chan error{make(chan error), make(chan error)}
+	)
+	f.handler.On(webhook.EventUserUpdated, func(context.Context, webhook.Event) error {
+		n := calls.Add(1)
+		started <- n
+		if n > 2 {
+			return nil // a third run must not happen; it does not block
+		}
+		return <-finish[n-1]
+	})
+	body := event(webhook.EventUserUpdated, userData)
+	serveAsync := func() <-chan *httptest.ResponseRecorder {
+		req := f.request(t, "msg_lease", body)
+		out := make(chan *httptest.ResponseRecorder, 1)
+		go func() { out <- f.serve(req) }()
+		return out
+	}
+
+	a := serveAsync()
+	require.EqualValues(t, 1, <-started)
+	f.clock.Advance(webhook.DefaultClaimLease + time.Second) // A's lease expires; A still runs
+	b := serveAsync()
+	require.EqualValues(t, 2, <-started, "B took the expired claim over")
+
+	finish[0] <- errors.New("A failed")
+	assertResponse(t, <-a, http.StatusInternalServerError, respInternal)
+
+	// C, while B still runs: B's claim survived A's release.
+	rec := f.serve(f.request(t, "msg_lease", body))
+	assertResponse(t, rec, http.StatusConflict, respConflict)
+	assert.EqualValues(t, 2, calls.Load(), "delivery C ran the function while B held the claim")
+
+	finish[1] <- nil
+	assertResponse(t, <-b, http.StatusOK, respOK)
+	assertResponse(t, f.serve(f.request(t, "msg_lease", body)), http.StatusOK, respDuplicate)
+	assert.EqualValues(t, 2, calls.Load())
 }
 
 // 50 deliveries of one message at once: the function runs exactly once.
@@ -450,12 +582,14 @@ type fakeDedupe struct {
 	doneErr, releaseErr    error
 	mu                     sync.Mutex
 	claims, dones, release int
+	owners, releasedBy     []string // the owners passed to Claim and Release
 }
 
-func (d *fakeDedupe) Claim(context.Context, string, time.Duration) (webhook.ClaimResult, error) {
+func (d *fakeDedupe) Claim(_ context.Context, _, owner string, _ time.Duration) (webhook.ClaimResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.claims++
+	d.owners = append(d.owners, owner)
 	return d.claim, d.claimErr
 }
 
@@ -466,10 +600,11 @@ func (d *fakeDedupe) Done(context.Context, string, time.Duration) error {
 	return d.doneErr
 }
 
-func (d *fakeDedupe) Release(context.Context, string) error {
+func (d *fakeDedupe) Release(_ context.Context, _, owner string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.release++
+	d.releasedBy = append(d.releasedBy, owner)
 	return d.releaseErr
 }
 
@@ -523,6 +658,23 @@ func TestHandlerDedupeFailures(t *testing.T) {
 		assert.Zero(t, d.dones)
 		require.Len(t, f.logs.records(t, "webhook: releasing dedupe claim failed; retries wait for the lease to expire"), 1)
 	})
+	t.Run("each delivery releases under its own random owner", func(t *testing.T) {
+		t.Parallel()
+		d := &fakeDedupe{claim: webhook.ClaimAcquired}
+		f := newFixture(t, withStore(d))
+		f.handler.On(webhook.EventUserCreated, func(context.Context, webhook.Event) error { return errors.New("boom") })
+		for range 3 {
+			assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusInternalServerError, respInternal)
+		}
+		require.Len(t, d.owners, 3)
+		assert.Equal(t, d.owners, d.releasedBy, "Release names the owner that claimed")
+		for i, o := range d.owners {
+			assert.GreaterOrEqual(t, len(o), 16, "an unguessable token")
+			for _, other := range d.owners[:i] {
+				assert.NotEqual(t, other, o)
+			}
+		}
+	})
 	t.Run("release survives a cancelled request", func(t *testing.T) {
 		t.Parallel()
 		d := &ctxCheckingDedupe{}
@@ -539,11 +691,11 @@ func TestHandlerDedupeFailures(t *testing.T) {
 
 type ctxCheckingDedupe struct{ releaseCtxErr error }
 
-func (d *ctxCheckingDedupe) Claim(context.Context, string, time.Duration) (webhook.ClaimResult, error) {
+func (d *ctxCheckingDedupe) Claim(context.Context, string, string, time.Duration) (webhook.ClaimResult, error) {
 	return webhook.ClaimAcquired, nil
 }
 func (d *ctxCheckingDedupe) Done(context.Context, string, time.Duration) error { return nil }
-func (d *ctxCheckingDedupe) Release(ctx context.Context, _ string) error {
+func (d *ctxCheckingDedupe) Release(ctx context.Context, _, _ string) error {
 	d.releaseCtxErr = ctx.Err()
 	return nil
 }
@@ -568,6 +720,158 @@ func TestHandlerChainOrder(t *testing.T) {
 	fail = false
 	assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusOK, respOK)
 	assert.Equal(t, []string{"a", "b", "a", "b", "c"}, order, "a retry runs the whole chain again")
+}
+
+// A function that finds the payload malformed does not stop the chain:
+// the functions after it still run (a user function registered after
+// Sync still sees a membership Sync cannot apply). The message is then
+// acknowledged: "ok" if any function succeeded, "ignored" if none did.
+// A real error after it still fails the delivery.
+func TestHandlerMalformedDoesNotStopChain(t *testing.T) {
+	t.Parallel()
+	malformed := func(context.Context, webhook.Event) error {
+		return fmt.Errorf("no user id: %w", webhook.ErrMalformedPayload)
+	}
+	body := event(webhook.EventUserCreated, userData)
+
+	t.Run("later functions run", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, nil)
+		var order []string
+		f.handler.On(webhook.EventUserCreated, func(ctx context.Context, e webhook.Event) error {
+			order = append(order, "a")
+			return malformed(ctx, e)
+		})
+		f.handler.On(webhook.EventUserCreated, func(context.Context, webhook.Event) error { order = append(order, "b"); return nil })
+		assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusOK, respOK)
+		assert.Equal(t, []string{"a", "b"}, order)
+		recs := f.logs.records(t, "webhook: event payload cannot be processed; acknowledged without retry")
+		require.Len(t, recs, 1)
+		assert.Contains(t, recs[0]["error"], "no user id")
+		assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusOK, respDuplicate)
+	})
+	t.Run("every function malformed", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, nil)
+		f.handler.On(webhook.EventUserCreated, malformed)
+		f.handler.On(webhook.EventUserCreated, malformed)
+		assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusOK, respIgnored)
+		assert.Len(t, f.logs.records(t, "webhook: event payload cannot be processed; acknowledged without retry"), 2)
+	})
+	t.Run("an error after a malformed payload is retried", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, nil)
+		var c counter
+		fail := true
+		f.handler.On(webhook.EventUserCreated, malformed)
+		f.handler.On(webhook.EventUserCreated, func(ctx context.Context, e webhook.Event) error {
+			if fail {
+				return errors.New("database down")
+			}
+			return c.fn(ctx, e)
+		})
+		assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusInternalServerError, respInternal)
+		fail = false
+		assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusOK, respOK)
+		assert.EqualValues(t, 1, c.n.Load())
+	})
+	t.Run("through Sync and a typed function", func(t *testing.T) {
+		t.Parallel()
+		f := newFixture(t, nil)
+		store := memstore.New(memstore.Config{})
+		require.NoError(t, f.handler.Sync(webhook.SyncConfig{Orgs: store}))
+		var got *webhook.OrganizationMembership
+		f.handler.OnMembershipCreated(func(_ context.Context, _ webhook.Event, m *webhook.OrganizationMembership) error {
+			got = m
+			return nil
+		})
+		noUser := event(webhook.EventOrganizationMembershipCreated, `{"id":"orgmem_1","role":"org:member","organization":{"id":"org_1"},"public_user_data":{}}`)
+		assertResponse(t, f.serve(f.request(t, "msg_1", noUser)), http.StatusOK, respOK)
+		require.NotNil(t, got, "the user's function ran after Sync's")
+		assert.Equal(t, "orgmem_1", got.ID)
+	})
+}
+
+// Failed verifications are logged at most once per 10 s of the Verifier's
+// clock, with the number of lines left out since the last one: a flood of
+// forged requests cannot flood the logs. So are bodies refused for their
+// size, before verification.
+func TestHandlerRejectionLogsRateLimited(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, func(v *webhook.VerifierConfig, _ *webhook.HandlerConfig) { v.MaxBodyBytes = 1024 })
+	forged := func() *http.Request {
+		req := f.request(t, "msg_1", event(webhook.EventUserCreated, userData))
+		req.Header.Set("svix-signature", wrongSig)
+		return req
+	}
+	tooLarge := func() *http.Request {
+		return f.request(t, "msg_2", event("x", `{"pad":"`+strings.Repeat("p", 2000)+`"}`))
+	}
+	const verifyMsg, sizeMsg = "webhook: verification failed", "webhook: request body too large"
+	for range 50 {
+		assertResponse(t, f.serve(forged()), http.StatusBadRequest, respBadRequest)
+		assertResponse(t, f.serve(tooLarge()), http.StatusRequestEntityTooLarge, respTooLarge)
+	}
+	require.Len(t, f.logs.records(t, verifyMsg), 1)
+	require.Len(t, f.logs.records(t, sizeMsg), 1)
+	assert.EqualValues(t, 0, f.logs.records(t, verifyMsg)[0]["suppressed"])
+
+	f.clock.Advance(9 * time.Second)
+	assertResponse(t, f.serve(forged()), http.StatusBadRequest, respBadRequest)
+	require.Len(t, f.logs.records(t, verifyMsg), 1, "still within 10 s")
+
+	f.clock.Advance(time.Second)
+	assertResponse(t, f.serve(forged()), http.StatusBadRequest, respBadRequest)
+	assertResponse(t, f.serve(tooLarge()), http.StatusRequestEntityTooLarge, respTooLarge)
+	recs := f.logs.records(t, verifyMsg)
+	require.Len(t, recs, 2)
+	assert.EqualValues(t, 50, recs[1]["suppressed"], "49 left out in the first window, 1 in the second")
+	assert.Contains(t, recs[1]["error"], "no matching signature")
+	sizeRecs := f.logs.records(t, sizeMsg)
+	require.Len(t, sizeRecs, 2)
+	assert.EqualValues(t, 49, sizeRecs[1]["suppressed"])
+}
+
+// A function panicking with http.ErrAbortHandler (the way to abort a
+// response) releases the claim, so that Svix's retry runs the functions
+// again, and the panic goes on to net/http, which drops the connection.
+func TestHandlerAbortHandlerPanic(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	var calls atomic.Int64
+	f.handler.On(webhook.EventUserUpdated, func(context.Context, webhook.Event) error {
+		if calls.Add(1) == 1 {
+			panic(http.ErrAbortHandler)
+		}
+		return nil
+	})
+	body := event(webhook.EventUserUpdated, userData)
+	rec := httptest.NewRecorder()
+	var recovered any
+	func() {
+		defer func() { recovered = recover() }()
+		f.handler.ServeHTTP(rec, f.request(t, "msg_abort", body))
+	}()
+	require.Equal(t, http.ErrAbortHandler, recovered, "ServeHTTP re-panics with http.ErrAbortHandler")
+	assert.False(t, rec.Flushed)
+	assert.Empty(t, rec.Body.String(), "no answer was written")
+	assert.Empty(t, f.logs.records(t, "webhook: event handler panicked"), "not logged as a crash")
+
+	f.clock.Advance(5 * time.Second)
+	assertResponse(t, f.serve(f.request(t, "msg_abort", body)), http.StatusOK, respOK)
+	assert.EqualValues(t, 2, calls.Load(), "the claim was released")
+
+	t.Run("over HTTP", func(t *testing.T) {
+		srv := httptest.NewServer(f.handler)
+		t.Cleanup(srv.Close)
+		calls.Store(0)
+		req := f.request(t, "msg_abort_http", body)
+		out, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+		require.NoError(t, err)
+		out.Header = req.Header.Clone()
+		_, err = srv.Client().Do(out)
+		require.Error(t, err, "the connection was dropped")
+	})
 }
 
 func TestHandlerOnRejectsBadRegistrations(t *testing.T) {

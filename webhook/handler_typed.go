@@ -3,10 +3,13 @@ package webhook
 import "context"
 
 // Typed registrations: each decodes [Event.Data] into its payload before
-// calling fn. A payload that does not decode (or has no id) never reaches
-// fn: the error wraps [ErrMalformedPayload], so the Handler acknowledges
-// the message and logs it instead of having Svix retry it. A nil fn is
-// ignored and logged, like [Handler.On].
+// calling fn, with the accessor of its type ([Event.User], …): lenient for
+// fields nothing decides on, strict for the essential ones. A payload that
+// does not decode (no id, or an essential field of the wrong JSON type)
+// never reaches fn: the error wraps [ErrMalformedPayload], so the Handler
+// logs it, runs the functions registered after it and acknowledges the
+// message instead of having Svix retry it. A nil fn is ignored and
+// logged, like [Handler.On].
 
 // OnUserCreated registers fn for [EventUserCreated].
 func (h *Handler) OnUserCreated(fn func(ctx context.Context, e Event, u *User) error) {

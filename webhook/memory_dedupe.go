@@ -42,6 +42,7 @@ type MemoryDedupe struct {
 
 type memEntry struct {
 	id      string
+	owner   string // of a claim
 	done    bool
 	expires time.Time
 	elem    *list.Element
@@ -63,11 +64,14 @@ func NewMemoryDedupe(cfg MemoryDedupeConfig) (*MemoryDedupe, error) {
 	return d, nil
 }
 
-// Claim implements [Dedupe]. A lease that is not positive fails with
-// [ErrInvalidConfig].
-func (d *MemoryDedupe) Claim(_ context.Context, id string, lease time.Duration) (ClaimResult, error) {
+// Claim implements [Dedupe]. An empty owner or a lease that is not
+// positive fails with [ErrInvalidConfig].
+func (d *MemoryDedupe) Claim(_ context.Context, id, owner string, lease time.Duration) (ClaimResult, error) {
 	if lease <= 0 {
 		return 0, fmt.Errorf("%w: claim lease must be positive", ErrInvalidConfig)
+	}
+	if owner == "" {
+		return 0, fmt.Errorf("%w: claim owner must not be empty", ErrInvalidConfig)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -84,7 +88,7 @@ func (d *MemoryDedupe) Claim(_ context.Context, id string, lease time.Duration) 
 	if !d.makeRoom(now) {
 		return 0, ErrDedupeFull
 	}
-	e := &memEntry{id: id, expires: now.Add(lease)}
+	e := &memEntry{id: id, owner: owner, expires: now.Add(lease)}
 	e.elem = d.claims.PushBack(e)
 	d.entries[id] = e
 	return ClaimAcquired, nil
@@ -111,12 +115,16 @@ func (d *MemoryDedupe) Done(_ context.Context, id string, ttl time.Duration) err
 	return nil
 }
 
-// Release implements [Dedupe]. It removes a claim and leaves a done mark in
-// place.
-func (d *MemoryDedupe) Release(_ context.Context, id string) error {
+// Release implements [Dedupe]. It removes the claim on id only if owner
+// holds it, and leaves a done mark in place. An empty owner fails with
+// [ErrInvalidConfig].
+func (d *MemoryDedupe) Release(_ context.Context, id, owner string) error {
+	if owner == "" {
+		return fmt.Errorf("%w: claim owner must not be empty", ErrInvalidConfig)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if e, ok := d.entries[id]; ok && !e.done {
+	if e, ok := d.entries[id]; ok && !e.done && e.owner == owner {
 		d.remove(e)
 	}
 	return nil

@@ -42,7 +42,7 @@ func TestMemoryDedupeBounded(t *testing.T) {
 
 	for i := range 3 {
 		id := "done-" + strconv.Itoa(i)
-		r, err := d.Claim(ctx, id, time.Minute)
+		r, err := d.Claim(ctx, id, "owner", time.Minute)
 		require.NoError(t, err)
 		require.Equal(t, webhook.ClaimAcquired, r)
 		require.NoError(t, d.Done(ctx, id, time.Hour))
@@ -51,22 +51,22 @@ func TestMemoryDedupeBounded(t *testing.T) {
 	require.Equal(t, 3, d.Len())
 
 	// Full of done marks: a new claim evicts the oldest mark.
-	r, err := d.Claim(ctx, "claim-a", time.Minute)
+	r, err := d.Claim(ctx, "claim-a", "owner", time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, webhook.ClaimAcquired, r)
 	assert.Equal(t, 3, d.Len())
-	r, err = d.Claim(ctx, "done-0", time.Minute)
+	r, err = d.Claim(ctx, "done-0", "owner", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, webhook.ClaimAcquired, r, "the oldest done mark was evicted")
-	r, err = d.Claim(ctx, "done-2", time.Minute)
+	r, err = d.Claim(ctx, "done-2", "owner", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, webhook.ClaimDone, r, "a newer done mark was kept")
 
 	// Evict the last mark; then the store holds live claims only.
-	r, err = d.Claim(ctx, "claim-b", time.Minute)
+	r, err = d.Claim(ctx, "claim-b", "owner", time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, webhook.ClaimAcquired, r)
-	r, err = d.Claim(ctx, "claim-c", time.Minute)
+	r, err = d.Claim(ctx, "claim-c", "owner", time.Minute)
 	require.ErrorIs(t, err, webhook.ErrDedupeFull, "live claims are never evicted")
 	assert.Zero(t, r)
 	require.ErrorIs(t, d.Done(ctx, "other", time.Hour), webhook.ErrDedupeFull)
@@ -74,7 +74,7 @@ func TestMemoryDedupeBounded(t *testing.T) {
 
 	// Once the leases expire, their slots are reused.
 	c.Advance(time.Minute)
-	r, err = d.Claim(ctx, "claim-c", time.Minute)
+	r, err = d.Claim(ctx, "claim-c", "owner", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, webhook.ClaimAcquired, r)
 	assert.Equal(t, 1, d.Len(), "expired claims were dropped")
@@ -87,7 +87,7 @@ func TestMemoryDedupeExpiredEntriesAreDropped(t *testing.T) {
 	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{Now: c.Now})
 	for i := range 100 {
 		id := strconv.Itoa(i)
-		_, err := d.Claim(ctx, id, time.Minute)
+		_, err := d.Claim(ctx, id, "owner", time.Minute)
 		require.NoError(t, err)
 		if i%2 == 0 {
 			require.NoError(t, d.Done(ctx, id, time.Hour))
@@ -95,7 +95,7 @@ func TestMemoryDedupeExpiredEntriesAreDropped(t *testing.T) {
 	}
 	require.Equal(t, 100, d.Len())
 	c.Advance(time.Hour)
-	_, err := d.Claim(ctx, "new", time.Minute)
+	_, err := d.Claim(ctx, "new", "owner", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, 1, d.Len())
 }
@@ -105,8 +105,8 @@ func TestMemoryDedupeReleaseKeepsDone(t *testing.T) {
 	ctx := context.Background()
 	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
 	require.NoError(t, d.Done(ctx, "a", time.Hour))
-	require.NoError(t, d.Release(ctx, "a"))
-	r, err := d.Claim(ctx, "a", time.Minute)
+	require.NoError(t, d.Release(ctx, "a", "owner"))
+	r, err := d.Claim(ctx, "a", "owner", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, webhook.ClaimDone, r)
 }
@@ -117,9 +117,12 @@ func TestMemoryDedupeRejects(t *testing.T) {
 	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
 
 	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
-	_, err = d.Claim(context.Background(), "a", 0)
+	_, err = d.Claim(context.Background(), "a", "owner", 0)
 	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+	_, err = d.Claim(context.Background(), "a", "", time.Minute)
+	require.ErrorIs(t, err, webhook.ErrInvalidConfig, "empty owner")
 	require.ErrorIs(t, d.Done(context.Background(), "a", -time.Second), webhook.ErrInvalidConfig)
+	require.ErrorIs(t, d.Release(context.Background(), "a", ""), webhook.ErrInvalidConfig, "empty owner")
 	assert.Zero(t, d.Len())
 }
 

@@ -12,6 +12,13 @@ import (
 // JSON forms (MarshalJSON) use Clerk's wire format again, so a payload
 // round-trips. Strings that Clerk sends as null decode as "".
 //
+// Their UnmarshalJSON methods are lenient (the decoding rule in the
+// package documentation): a field of an unexpected JSON type is left at
+// its zero value (a pointer to an object stays nil) and they fail only on
+// invalid JSON. The strict check of the fields a decision depends on is
+// done by the accessors ([Event.User], …), each with its list of
+// essential fields.
+//
 // Metadata fields are the raw JSON as sent (possibly "null"; nil when
 // absent, and then omitted from the JSON form), so that nothing is lost or
 // reinterpreted on the way to a store.
@@ -109,11 +116,57 @@ type userWire struct {
 
 type userPlain User
 
-// UnmarshalJSON decodes Clerk's wire format.
+// userWireIn decodes a User: the lists at depth 0 shadow the embedded ones
+// and keep each entry's verification raw, so that one that is not an
+// object leaves the pointer nil rather than pointing to an empty value.
+type userWireIn struct {
+	userWire
+	EmailAddresses []emailAddressIn `json:"email_addresses"`
+	PhoneNumbers   []phoneNumberIn  `json:"phone_numbers"`
+}
+
+type (
+	emailAddressPlain EmailAddress
+	emailAddressIn    struct {
+		emailAddressPlain
+		Verification json.RawMessage `json:"verification"`
+	}
+	phoneNumberPlain PhoneNumber
+	phoneNumberIn    struct {
+		phoneNumberPlain
+		Verification json.RawMessage `json:"verification"`
+	}
+)
+
+// UnmarshalJSON decodes Clerk's wire format leniently (see the payload
+// types above); [Event.User] adds the strict check.
 func (u *User) UnmarshalJSON(b []byte) error {
-	w := userWire{userPlain: (*userPlain)(u)}
-	if err := json.Unmarshal(b, &w); err != nil {
+	w := userWireIn{userWire: userWire{userPlain: (*userPlain)(u)}}
+	if err := unmarshalLenient(b, &w); err != nil {
 		return err
+	}
+	u.EmailAddresses, u.PhoneNumbers = nil, nil
+	if w.EmailAddresses != nil {
+		u.EmailAddresses = make([]EmailAddress, len(w.EmailAddresses))
+		for i, a := range w.EmailAddresses {
+			v, err := decodeObject[Verification](a.Verification)
+			if err != nil {
+				return err
+			}
+			u.EmailAddresses[i] = EmailAddress(a.emailAddressPlain)
+			u.EmailAddresses[i].Verification = v
+		}
+	}
+	if w.PhoneNumbers != nil {
+		u.PhoneNumbers = make([]PhoneNumber, len(w.PhoneNumbers))
+		for i, p := range w.PhoneNumbers {
+			v, err := decodeObject[Verification](p.Verification)
+			if err != nil {
+				return err
+			}
+			u.PhoneNumbers[i] = PhoneNumber(p.phoneNumberPlain)
+			u.PhoneNumbers[i].Verification = v
+		}
 	}
 	u.LastSignInAt = time.Time(w.LastSignInAt)
 	u.LastActiveAt = time.Time(w.LastActiveAt)
@@ -137,6 +190,14 @@ type DeletedObject struct {
 	Slug       string `json:"slug"` // organizations only
 	Deleted    bool   `json:"deleted"`
 	ExternalID string `json:"external_id"` // users only
+}
+
+type deletedPlain DeletedObject
+
+// UnmarshalJSON decodes Clerk's wire format leniently (see the payload
+// types above); [Event.DeletedObject] adds the strict check.
+func (d *DeletedObject) UnmarshalJSON(b []byte) error {
+	return unmarshalLenient(b, (*deletedPlain)(d))
 }
 
 // Organization is the data of [EventOrganizationCreated] and
@@ -168,10 +229,11 @@ type organizationWire struct {
 
 type organizationPlain Organization
 
-// UnmarshalJSON decodes Clerk's wire format.
+// UnmarshalJSON decodes Clerk's wire format leniently (see the payload
+// types above); [Event.Organization] adds the strict check.
 func (o *Organization) UnmarshalJSON(b []byte) error {
 	w := organizationWire{organizationPlain: (*organizationPlain)(o)}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshalLenient(b, &w); err != nil {
 		return err
 	}
 	o.CreatedAt, o.UpdatedAt = time.Time(w.CreatedAt), time.Time(w.UpdatedAt)
@@ -219,10 +281,11 @@ type membershipWire struct {
 
 type membershipPlain OrganizationMembership
 
-// UnmarshalJSON decodes Clerk's wire format.
+// UnmarshalJSON decodes Clerk's wire format leniently (see the payload
+// types above); [Event.Membership] adds the strict check.
 func (m *OrganizationMembership) UnmarshalJSON(b []byte) error {
 	w := membershipWire{membershipPlain: (*membershipPlain)(m)}
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := unmarshalLenient(b, &w); err != nil {
 		return err
 	}
 	m.CreatedAt, m.UpdatedAt = time.Time(w.CreatedAt), time.Time(w.UpdatedAt)
@@ -278,10 +341,27 @@ type sessionWire struct {
 
 type sessionPlain Session
 
-// UnmarshalJSON decodes Clerk's wire format.
+// sessionWireIn decodes a Session: the pointer fields at depth 0 shadow
+// the embedded ones, so that a value that is not an object leaves them nil
+// rather than pointing to an empty value.
+type sessionWireIn struct {
+	sessionWire
+	LatestActivity json.RawMessage `json:"latest_activity"`
+	User           json.RawMessage `json:"user"`
+}
+
+// UnmarshalJSON decodes Clerk's wire format leniently (see the payload
+// types above); [Event.Session] adds the strict check.
 func (s *Session) UnmarshalJSON(b []byte) error {
-	w := sessionWire{sessionPlain: (*sessionPlain)(s)}
-	if err := json.Unmarshal(b, &w); err != nil {
+	w := sessionWireIn{sessionWire: sessionWire{sessionPlain: (*sessionPlain)(s)}}
+	if err := unmarshalLenient(b, &w); err != nil {
+		return err
+	}
+	var err error
+	if s.LatestActivity, err = decodeObject[SessionActivity](w.LatestActivity); err != nil {
+		return err
+	}
+	if s.User, err = decodeObject[User](w.User); err != nil {
 		return err
 	}
 	s.ExpireAt = time.Time(w.ExpireAt)
@@ -298,61 +378,134 @@ func (s Session) MarshalJSON() ([]byte, error) {
 		millis(s.ExpireAt), millis(s.AbandonAt), millis(s.LastActiveAt), millis(s.CreatedAt), millis(s.UpdatedAt)})
 }
 
+// The essential fields of each payload, decoded strictly (see the
+// decoding rule in the package documentation): a field here of another
+// JSON type than its Go type makes the payload malformed. They are the
+// fields [Handler.Sync] reads, and those a decision about the record
+// depends on. Metadata (public_metadata) is stored as sent, so any JSON
+// value is right and it needs no check.
+type (
+	userEssential struct {
+		ID                    string `json:"id"`
+		PrimaryEmailAddressID string `json:"primary_email_address_id"`
+		EmailAddresses        []struct {
+			ID           string `json:"id"`
+			EmailAddress string `json:"email_address"`
+		} `json:"email_addresses"`
+		FirstName string       `json:"first_name"`
+		LastName  string       `json:"last_name"`
+		Username  string       `json:"username"`
+		ImageURL  string       `json:"image_url"`
+		CreatedAt strictMillis `json:"created_at"`
+		UpdatedAt strictMillis `json:"updated_at"`
+	}
+	deletedEssential struct {
+		ID string `json:"id"`
+	}
+	organizationEssential struct {
+		ID        string       `json:"id"`
+		Name      string       `json:"name"`
+		Slug      string       `json:"slug"`
+		ImageURL  string       `json:"image_url"`
+		CreatedAt strictMillis `json:"created_at"`
+		UpdatedAt strictMillis `json:"updated_at"`
+	}
+	membershipEssential struct {
+		ID           string       `json:"id"`
+		Role         string       `json:"role"`
+		Permissions  []string     `json:"permissions"`
+		CreatedAt    strictMillis `json:"created_at"`
+		UpdatedAt    strictMillis `json:"updated_at"`
+		Organization struct {
+			ID string `json:"id"`
+		} `json:"organization"`
+		PublicUserData struct {
+			UserID string `json:"user_id"`
+		} `json:"public_user_data"`
+	}
+	sessionEssential struct {
+		ID     string `json:"id"`
+		UserID string `json:"user_id"`
+		Status string `json:"status"`
+	}
+)
+
 // User decodes Data as a [User] (user.created, user.updated). It fails
-// with [ErrMalformedPayload] if Data does not decode or has no "id".
+// with [ErrMalformedPayload] if Data is not a JSON object, has no "id", or
+// an essential field has another JSON type: id, primary_email_address_id,
+// email_addresses[].id and .email_address, first_name, last_name,
+// username and image_url must be strings (or null), email_addresses an
+// array of objects, created_at and updated_at integers; public_metadata
+// may be any JSON. Any other field of an unexpected type is left at its
+// zero value.
 func (e Event) User() (*User, error) {
-	return decodeData(e, func(u *User) string { return u.ID })
+	return decodeData[User](e, func(x *userEssential) string { return x.ID })
 }
 
 // DeletedObject decodes Data as a [DeletedObject] (user.deleted,
-// organization.deleted). It fails with [ErrMalformedPayload] if Data does
-// not decode or has no "id".
+// organization.deleted). It fails with [ErrMalformedPayload] if Data is
+// not a JSON object or has no "id" (a string). Any other field of an
+// unexpected type is left at its zero value.
 func (e Event) DeletedObject() (*DeletedObject, error) {
-	return decodeData(e, func(d *DeletedObject) string { return d.ID })
+	return decodeData[DeletedObject](e, func(x *deletedEssential) string { return x.ID })
 }
 
 // Organization decodes Data as an [Organization] (organization.created,
-// organization.updated). It fails with [ErrMalformedPayload] if Data does
-// not decode or has no "id".
+// organization.updated). It fails with [ErrMalformedPayload] if Data is not
+// a JSON object, has no "id", or an essential field has another JSON
+// type: id, name, slug and image_url must be strings (or null), created_at
+// and updated_at integers; public_metadata may be any JSON. Any other
+// field of an unexpected type is left at its zero value.
 func (e Event) Organization() (*Organization, error) {
-	return decodeData(e, func(o *Organization) string { return o.ID })
+	return decodeData[Organization](e, func(x *organizationEssential) string { return x.ID })
 }
 
 // Membership decodes Data as an [OrganizationMembership]
 // (organizationMembership.created, .updated, .deleted). It fails with
-// [ErrMalformedPayload] if Data does not decode or has no "id".
+// [ErrMalformedPayload] if Data is not a JSON object, has no "id", or an
+// essential field has another JSON type: id and role must be strings (or
+// null), permissions an array of strings, created_at and updated_at
+// integers, organization an object whose id is a string, public_user_data
+// an object whose user_id is a string. Any other field of an unexpected
+// type (the rest of the embedded organization included) is left at its
+// zero value.
 func (e Event) Membership() (*OrganizationMembership, error) {
-	return decodeData(e, func(m *OrganizationMembership) string { return m.ID })
+	return decodeData[OrganizationMembership](e, func(x *membershipEssential) string { return x.ID })
 }
 
 // Session decodes Data as a [Session] (session.*). It fails with
-// [ErrMalformedPayload] if Data does not decode or has no "id".
+// [ErrMalformedPayload] if Data is not a JSON object, has no "id", or
+// id, user_id or status is not a string (or null). Any other field of an
+// unexpected type is left at its zero value: a revocation is applied
+// whatever Clerk sends in latest_activity or the embedded user.
 func (e Event) Session() (*Session, error) {
-	return decodeData(e, func(s *Session) string { return s.ID })
+	return decodeData[Session](e, func(x *sessionEssential) string { return x.ID })
 }
 
-// decodeData decodes e.Data into a T whose id (returned by id) must be set.
-// The accessors do not check e.Type: the typed registrations of [Handler]
-// bind each decoder to its event types.
-func decodeData[T any](e Event, id func(*T) string) (*T, error) {
+// decodeData decodes e.Data twice: strictly into the essential struct E,
+// whose id (returned by id) must be set, then leniently into a T, which
+// is returned. The accessors do not check e.Type: the typed registrations
+// of [Handler] bind each decoder to its event types.
+func decodeData[T any, E any, PT interface {
+	*T
+	json.Unmarshaler
+}](e Event, id func(*E) string) (*T, error) {
 	if !isJSONObject(e.Data) {
 		return nil, fmt.Errorf("%w: %s: data is not a JSON object", ErrMalformedPayload, e.Type)
 	}
-	v := new(T)
-	var err error
-	if u, ok := any(v).(json.Unmarshaler); ok {
-		// Every payload type has its own UnmarshalJSON, which runs the
-		// decoder (and its validity scan) once; json.Unmarshal would scan
-		// the bytes once more before calling it.
-		err = u.UnmarshalJSON(e.Data)
-	} else {
-		err = json.Unmarshal(e.Data, v)
-	}
-	if err != nil {
+	var ess E
+	if err := json.Unmarshal(e.Data, &ess); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedPayload, e.Type, err)
 	}
-	if id(v) == "" {
+	if id(&ess) == "" {
 		return nil, fmt.Errorf("%w: %s: no id", ErrMalformedPayload, e.Type)
+	}
+	v := new(T)
+	// Every payload type has its own lenient UnmarshalJSON, which runs the
+	// decoder (and its validity scan) once; json.Unmarshal would scan the
+	// bytes once more before calling it.
+	if err := PT(v).UnmarshalJSON(e.Data); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedPayload, e.Type, err)
 	}
 	return v, nil
 }

@@ -88,12 +88,17 @@ type SyncConfig struct {
 //	organizationMembership.deleted      → Orgs.DeleteMembership(org, user, event time)
 //	session.revoked, .ended, .removed   → Revocations.Revoke(id, event time + RevocationTTL)
 //
-// The stores' version rules make every function idempotent and
-// independent of delivery order: older versions are ignored, deletions
-// are tombstones. A store error is returned (wrapping [ErrStoreFailed]),
-// so the Handler answers 500 and Svix retries. A payload that can never be
-// applied (no id, no member user id) wraps [ErrMalformedPayload] and is
-// acknowledged.
+// The stores' version rules make every function idempotent and, for
+// distinct versions, independent of delivery order: older versions are
+// ignored, deletions are tombstones. Two different updates with the same
+// updated_at are the exception: the store keeps the first it receives
+// (see "Keeping stores in sync" in the package documentation). A store
+// error is returned (wrapping [ErrStoreFailed]), so the Handler answers
+// 500 and Svix retries. A payload that can never be applied (no id, no
+// member user id, an essential field of the wrong JSON type; see the
+// accessors such as [Event.Session]) wraps [ErrMalformedPayload] and is
+// acknowledged; functions registered after Sync's for the same type still
+// run.
 //
 // A deletion's time is the event's timestamp ([Event.Timestamp]; Clerk's
 // deleted objects carry no updated_at). For a membership it is at least

@@ -27,7 +27,7 @@ func ExampleHandler_Sync() {
 	}
 	store := memstore.New(memstore.Config{})
 	err = hooks.Sync(webhook.SyncConfig{
-		Users: store,
+		Users: store, // with a clerkauth verifier over store: verifier.Users()
 		Orgs:  store,
 		OnChange: func(_ context.Context, kind, id string) {
 			fmt.Println("changed:", kind, id) // e.g. drop a cache entry

@@ -71,12 +71,14 @@ func syncHistory(t testing.TB, sfx string) []syncDelivery {
 }
 
 // syncWant is the canonical dump of the state every order of syncHistory
-// must end in (ids without their suffix).
+// must end in (ids without their suffix). The membership itself is active
+// (re-created after its deletion), but the lists leave it out: its user is
+// deactivated and its organization deleted.
 const syncWant = `user user: email=jane.v3@example.com first=Jane last="Doe 3" username=jane3 image=https://img.clerk.com/u3 meta={"plan":"pro","v":3} created=1716883201000 updated=1716883203000 deleted=1716883204000 active=false
 org org: name="Acme 2" slug=acme-2 image=https://img.clerk.com/o2 meta={"tier":2} created=1716883201000 updated=1716883202000 deleted=1716883205000
 membership org/user: id=orgmem_2 role=org:member perms=[org:posts:read] created=1716883206000 updated=1716883206000 deleted=1716883203000 active=true
-members of org: [user]
-memberships of user: [org]
+members of org: []
+memberships of user: []
 session sess revoked=true
 `
 

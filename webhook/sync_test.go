@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -262,6 +263,121 @@ func TestSyncMalformedPayloads(t *testing.T) {
 	members, err := store.ListUserMemberships(ctx, "user_a")
 	require.NoError(t, err)
 	assert.Empty(t, members)
+	assert.Empty(t, f.takeChanges())
+}
+
+// rawEvent is a Clerk envelope around data, with extra envelope members
+// (a JSON object's members without the braces, or "").
+func rawEvent(typ string, ts time.Time, extra, data string) []byte {
+	b := `{"type":"` + typ + `","object":"event","instance_id":"ins_1","timestamp":` + strconv.FormatInt(ts.UnixMilli(), 10)
+	if extra != "" {
+		b += "," + extra
+	}
+	return []byte(b + `,"data":` + data + `}`)
+}
+
+// A field Sync never reads, sent with an unexpected JSON type, does not
+// stop the event from being applied: security events (a revocation) must
+// not fail open when Clerk changes a payload.
+func TestSyncToleratesUnexpectedTypes(t *testing.T) {
+	ctx := context.Background()
+	clock := clerkauthtest.NewClock(syncAt(0))
+	store := memstore.New(memstore.Config{Now: clock.Now})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+
+	t.Run("session.revoked, latest_activity.is_mobile a string", func(t *testing.T) {
+		body := rawEvent(webhook.EventSessionRevoked, syncAt(1), "",
+			`{"id":"sess_mobile","object":"session","user_id":"user_a","status":"revoked","latest_activity":{"is_mobile":"false"}}`)
+		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
+		revoked, err := store.Revoked(ctx, "sess_mobile")
+		require.NoError(t, err)
+		assert.True(t, revoked)
+	})
+	t.Run("session.revoked, user_agent an array", func(t *testing.T) {
+		body := rawEvent(webhook.EventSessionRevoked, syncAt(1), `"event_attributes":{"http_request":{"user_agent":["x"]}}`,
+			`{"id":"sess_ua","object":"session","user_id":"user_a","status":"revoked"}`)
+		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
+		revoked, err := store.Revoked(ctx, "sess_ua")
+		require.NoError(t, err)
+		assert.True(t, revoked)
+	})
+	t.Run("session.ended, other fields of every wrong type", func(t *testing.T) {
+		body := rawEvent(webhook.EventSessionEnded, syncAt(1), `"instance_id":5,"object":{},"event_attributes":"x"`,
+			`{"id":"sess_all","user_id":"user_a","status":"ended","expire_at":"soon","client_id":7,"actor":"x",
+			  "latest_activity":[],"user":"user_a","created_at":1.5,"updated_at":{"v":1},"last_active_organization_id":false}`)
+		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
+		revoked, err := store.Revoked(ctx, "sess_all")
+		require.NoError(t, err)
+		assert.True(t, revoked)
+	})
+	t.Run("user.updated, unread fields of the wrong type", func(t *testing.T) {
+		body := rawEvent(webhook.EventUserUpdated, syncAt(2), "",
+			`{"id":"user_t","first_name":"Ada","last_name":"Lovelace","username":"ada","image_url":null,
+			  "primary_email_address_id":"idn_1","email_addresses":[{"id":"idn_1","email_address":"ada@example.org","verification":"verified"}],
+			  "banned":"no","last_sign_in_at":"yesterday","phone_numbers":{},"external_id":5,"public_metadata":"free form",
+			  "created_at":1716883200000,"updated_at":1716883202000}`)
+		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
+		u, err := store.GetUser(ctx, "user_t")
+		require.NoError(t, err)
+		assert.Equal(t, "ada@example.org", u.Email)
+		assert.Equal(t, "Lovelace", u.LastName)
+		assert.JSONEq(t, `"free form"`, string(u.PublicMetadata))
+		assert.True(t, u.UpdatedAt.Equal(syncAt(2)))
+	})
+	t.Run("organization and membership, unread fields of the wrong type", func(t *testing.T) {
+		org := rawEvent(webhook.EventOrganizationCreated, syncAt(1), "",
+			`{"id":"org_t","name":"Acme","slug":"acme","members_count":"7","admin_delete_enabled":"yes","created_by":{},
+			  "created_at":1716883200000,"updated_at":1716883201000}`)
+		syncAssert(t, f.deliver("", org), http.StatusOK, syncRespOK)
+		mem := rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+			`{"id":"orgmem_t","role":"admin","permissions":["org:posts:read"],"role_name":5,
+			  "organization":{"id":"org_t","name":7,"created_at":"x"},
+			  "public_user_data":{"user_id":"user_t","has_image":"true","identifier":[]},
+			  "created_at":1716883200000,"updated_at":1716883201000}`)
+		syncAssert(t, f.deliver("", mem), http.StatusOK, syncRespOK)
+		o, err := store.GetOrganization(ctx, "org_t")
+		require.NoError(t, err)
+		assert.Equal(t, "acme", o.Slug)
+		m, err := store.GetMembership(ctx, "org_t", "user_t")
+		require.NoError(t, err)
+		assert.Equal(t, "org:admin", m.Role)
+		assert.Equal(t, []string{"org:posts:read"}, m.Permissions)
+	})
+}
+
+// An essential field of the wrong type is still malformed: acknowledged,
+// logged, not applied (a guess could apply the wrong version or id).
+func TestSyncWrongTypedEssentialIsMalformed(t *testing.T) {
+	ctx := context.Background()
+	clock := clerkauthtest.NewClock(syncAt(0))
+	store := memstore.New(memstore.Config{Now: clock.Now})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+	for name, body := range map[string][]byte{
+		"session id a number":        rawEvent(webhook.EventSessionRevoked, syncAt(1), "", `{"id":5,"status":"revoked"}`),
+		"session status an object":   rawEvent(webhook.EventSessionRevoked, syncAt(1), "", `{"id":"sess_bad","status":{}}`),
+		"session user_id an array":   rawEvent(webhook.EventSessionRevoked, syncAt(1), "", `{"id":"sess_bad","user_id":["u"]}`),
+		"user updated_at a string":   rawEvent(webhook.EventUserUpdated, syncAt(1), "", `{"id":"user_bad","updated_at":"1716883200000"}`),
+		"user email an array":        rawEvent(webhook.EventUserUpdated, syncAt(1), "", `{"id":"user_bad","email_addresses":[{"id":"i","email_address":["a"]}]}`),
+		"organization slug a number": rawEvent(webhook.EventOrganizationUpdated, syncAt(1), "", `{"id":"org_bad","slug":5}`),
+		"membership user_id a number": rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+			`{"id":"orgmem_bad","organization":{"id":"org_bad"},"public_user_data":{"user_id":5}}`),
+		"membership permissions a string": rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+			`{"id":"orgmem_bad","permissions":"org:a:b","organization":{"id":"org_bad"},"public_user_data":{"user_id":"user_bad"}}`),
+		"deleted user id an object":   rawEvent(webhook.EventUserDeleted, syncAt(1), "", `{"id":{"v":"user_bad"}}`),
+		"envelope timestamp a string": []byte(`{"type":"session.revoked","timestamp":"1716883200000","data":{"id":"sess_bad"}}`),
+		"envelope data a string":      []byte(`{"type":"session.revoked","timestamp":1716883200000,"data":"sess_bad"}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			syncAssert(t, f.deliver("", body), http.StatusOK, syncRespIgnored)
+		})
+	}
+	revoked, err := store.Revoked(ctx, "sess_bad")
+	require.NoError(t, err)
+	assert.False(t, revoked)
+	_, err = store.GetUser(ctx, "user_bad")
+	assert.ErrorIs(t, err, clerkauth.ErrNotFound)
+	_, err = store.GetOrganization(ctx, "org_bad")
+	assert.ErrorIs(t, err, clerkauth.ErrNotFound)
 	assert.Empty(t, f.takeChanges())
 }
 

@@ -26,6 +26,15 @@ const (
 	// DefaultMinKeyBytes is the shortest decoded signing key accepted: the
 	// Standard Webhooks minimum and the size Svix generates.
 	DefaultMinKeyBytes = 24
+
+	// MaxSignatureHeaderBytes is the longest signature header accepted;
+	// a longer one fails with [ErrInvalidHeaders] before any signature is
+	// computed. Svix sends one "v1,<44 base64 characters>" entry (48
+	// bytes with its separator) per active secret of the endpoint: one,
+	// two during a rotation, at most about 11. Without a bound, every
+	// configured secret would cost a pass over an attacker's megabyte of
+	// header inside the library.
+	MaxSignatureHeaderBytes = 4096
 )
 
 const (
@@ -201,6 +210,8 @@ func (v *Verifier) MaxBodyBytes() int64 { return v.maxBody }
 //
 // Order of checks, each with its sentinel: body size ([ErrBodyTooLarge]),
 // presence of the three headers ([ErrMissingHeaders], [ErrInvalidHeaders]),
+// size of the signature header (at most [MaxSignatureHeaderBytes], else
+// [ErrInvalidHeaders]),
 // message id ([ErrInvalidMessageID]), timestamp syntax
 // ([ErrInvalidTimestamp]), timestamp window in whole seconds (now-ts >
 // tolerance: [ErrTimestampTooOld]; ts-now > tolerance:
@@ -230,6 +241,9 @@ func (v *Verifier) verify(h http.Header, body []byte) (string, error) {
 	sig, err := headerValue(h, hdrSvixSignature, hdrWebhookSig, "svix-signature")
 	if err != nil {
 		return "", err
+	}
+	if len(sig) > MaxSignatureHeaderBytes {
+		return "", fmt.Errorf("%w: svix-signature is %d bytes, the limit is %d", ErrInvalidHeaders, len(sig), MaxSignatureHeaderBytes)
 	}
 	if !validMessageID(id) {
 		return "", ErrInvalidMessageID

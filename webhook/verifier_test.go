@@ -264,6 +264,42 @@ func TestVerifyHeaderSets(t *testing.T) {
 	}
 }
 
+// The signature header is refused above MaxSignatureHeaderBytes, before
+// any HMAC is computed: even a header holding the right signature.
+func TestVerifySignatureHeaderBound(t *testing.T) {
+	t.Parallel()
+	v := newVerifier(t, webhook.VerifierConfig{Secrets: []string{secretA, secretB}, Now: fixedClock(tsA)})
+	ts := strconv.Itoa(tsA)
+	// pad returns sigA after unknown-version entries, n bytes in all.
+	pad := func(n int) string {
+		filler := strings.Repeat("v2,"+strings.Repeat("A", 44)+" ", n/48+1)
+		return filler[:n-len(sigA)-1] + " " + sigA
+	}
+	for _, tc := range []struct {
+		name string
+		sig  string
+		want error
+	}{
+		{"11 entries of a rotation", strings.Repeat(wrongSig+" ", 10) + sigA, nil},
+		{"exactly the bound", pad(webhook.MaxSignatureHeaderBytes), nil},
+		{"one byte over", pad(webhook.MaxSignatureHeaderBytes + 1), webhook.ErrInvalidHeaders},
+		{"1 MiB", pad(1 << 20), webhook.ErrInvalidHeaders},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, family := range []string{"svix", "webhook"} {
+				err := v.Verify(headers(family, idA, ts, tc.sig), []byte(bodyA))
+				if tc.want == nil {
+					require.NoError(t, err)
+					continue
+				}
+				require.ErrorIs(t, err, tc.want)
+				assert.NotContains(t, err.Error(), sigA[3:])
+			}
+		})
+	}
+}
+
 // A correctly signed message is still refused when its id is one the spec
 // forbids.
 func TestVerifyRejectsSignedBadID(t *testing.T) {
@@ -442,6 +478,8 @@ func FuzzVerifyHeaders(f *testing.F) {
 	f.Add(idA, "1614265330", "v1,a,b,c v1", []byte(bodyA), byte(4))
 	f.Add("msg\x00", "1614265330", "\xff\xfe", []byte{0, 1, 2}, byte(7))
 	f.Add(strings.Repeat("m", 300), "1614265330", "", []byte(bodyA), byte(4))
+	f.Add(idA, "1614265330", strings.Repeat("v1,x ", 820), []byte(bodyA), byte(4))
+	f.Add(idA, "1614265330", strings.Repeat("v1,x ", 810), []byte(bodyA), byte(6))
 
 	v := newVerifier(f, webhook.VerifierConfig{Secrets: []string{secretA}, Now: fixedClock(tsA)})
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secretA, "whsec_"))
@@ -487,7 +525,7 @@ func FuzzVerifyHeaders(f *testing.F) {
 				matched = true
 			}
 		}
-		want = want && matched
+		want = want && matched && len(sig) <= webhook.MaxSignatureHeaderBytes
 
 		if want && err != nil {
 			t.Fatalf("valid message rejected: %v (id=%q ts=%q sig=%q)", err, id, ts, sig)

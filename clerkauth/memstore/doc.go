@@ -13,13 +13,21 @@
 // Clerk, and the request path, which reads it:
 //
 //	store := memstore.New(memstore.Config{})
+//	verifier, err := clerkauth.NewVerifier(clerkauth.Config{
+//		Keys: keys, Issuer: issuer,
+//		Users:       store, // users provisioned on first request, deactivated ones refused
+//		Revocations: store,
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
-//	hooks, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: verifier})
+//	hooks, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: webhookVerifier})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
 //	err = hooks.Sync(webhook.SyncConfig{
-//		Users:       store,
+//		Users:       verifier.Users(), // through the verifier's cache: effective at once
 //		Orgs:        store,
 //		Revocations: store, // session.revoked / ended / removed
 //	})

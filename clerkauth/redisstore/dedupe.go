@@ -8,29 +8,34 @@ import (
 	"github.com/unioneyes/authkit/webhook"
 )
 
-// The values of a dedupe key.
+// The values of a dedupe key: "claimed:<owner>" while a delivery holds
+// it, "done" once processed. A plain "claimed" (written by versions before
+// claims had owners) still reads as a claim in progress, which only its
+// lease ends.
 const (
-	valueClaimed = "claimed"
-	valueDone    = "done"
+	valueClaimedPrefix = "claimed:"
+	valueDone          = "done"
 )
 
-// claimScript claims KEYS[1] for ARGV[1] ms unless it exists, and reports
-// the outcome in the same atomic step: 1 acquired, 2 in progress, 3 done,
-// 0 an unexpected value.
+// claimScript claims KEYS[1] with the value ARGV[2] ("claimed:<owner>")
+// for ARGV[1] ms unless it exists, and reports the outcome in the same
+// atomic step: 1 acquired, 2 in progress, 3 done, 0 an unexpected value.
 const claimScript = `
-if redis.call('SET', KEYS[1], 'claimed', 'NX', 'PX', ARGV[1]) then
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[1]) then
   return 1
 end
 local v = redis.call('GET', KEYS[1])
-if v == 'claimed' then return 2 end
 if v == 'done' then return 3 end
+if v == 'claimed' or (type(v) == 'string' and string.sub(v, 1, 8) == 'claimed:') then return 2 end
 return 0
 `
 
-// releaseScript deletes KEYS[1] only while it is a claim: a release that
-// comes late never removes a done mark.
+// releaseScript deletes KEYS[1] only while it holds ARGV[1], the
+// releasing owner's "claimed:<owner>": a release that comes late never
+// removes a done mark, nor the claim of a delivery that took the id over
+// after the releasing one's lease expired.
 const releaseScript = `
-if redis.call('GET', KEYS[1]) == 'claimed' then
+if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
@@ -45,18 +50,22 @@ func milliseconds(d time.Duration) int64 {
 	return max(ms, 1)
 }
 
-// Claim implements [webhook.Dedupe]: SET NX PX and, when the key exists,
-// its state, in one script. It fails with [ErrInvalid] for a lease that is
-// not positive, and with [ErrUnexpectedValue] when the key holds a value
-// this package does not write.
-func (s *Store) Claim(ctx context.Context, id string, lease time.Duration) (webhook.ClaimResult, error) {
+// Claim implements [webhook.Dedupe]: SET key "claimed:<owner>" NX PX and,
+// when the key exists, its state, in one script. It fails with
+// [ErrInvalid] for an empty owner or a lease that is not positive, and
+// with [ErrUnexpectedValue] when the key holds a value this package does
+// not write.
+func (s *Store) Claim(ctx context.Context, id, owner string, lease time.Duration) (webhook.ClaimResult, error) {
 	if lease <= 0 {
 		return 0, fmt.Errorf("%w: claim lease must be positive", ErrInvalid)
+	}
+	if owner == "" {
+		return 0, fmt.Errorf("%w: claim owner must not be empty", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("redisstore: claim %s: %w", id, err)
 	}
-	n, err := s.claim.Run(ctx, s.client, []string{s.dedupeKey(id)}, milliseconds(lease)).Int()
+	n, err := s.claim.Run(ctx, s.client, []string{s.dedupeKey(id)}, milliseconds(lease), valueClaimedPrefix+owner).Int()
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: claim %s: %w", id, err)
 	}
@@ -72,7 +81,8 @@ func (s *Store) Claim(ctx context.Context, id string, lease time.Duration) (webh
 }
 
 // Done implements [webhook.Dedupe]: SET key done PX ttl, replacing the
-// claim. It fails with [ErrInvalid] for a ttl that is not positive.
+// claim whoever holds it. It fails with [ErrInvalid] for a ttl that is not
+// positive.
 func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
 	if ttl <= 0 {
 		return fmt.Errorf("%w: done TTL must be positive", ErrInvalid)
@@ -87,13 +97,18 @@ func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
 }
 
 // Release implements [webhook.Dedupe]: it deletes the key only while it
-// holds a claim (compare-and-delete in a script), so a done mark stays.
-// Releasing an absent id is not an error.
-func (s *Store) Release(ctx context.Context, id string) error {
+// holds owner's claim, "claimed:<owner>" (compare-and-delete in a
+// script), so a done mark and another owner's claim stay. Releasing an
+// absent id, or one another owner holds, is not an error. It fails with
+// [ErrInvalid] for an empty owner.
+func (s *Store) Release(ctx context.Context, id, owner string) error {
+	if owner == "" {
+		return fmt.Errorf("%w: claim owner must not be empty", ErrInvalid)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: release %s: %w", id, err)
 	}
-	if err := s.release.Run(ctx, s.client, []string{s.dedupeKey(id)}).Err(); err != nil {
+	if err := s.release.Run(ctx, s.client, []string{s.dedupeKey(id)}, valueClaimedPrefix+owner).Err(); err != nil {
 		return fmt.Errorf("redisstore: release %s: %w", id, err)
 	}
 	return nil

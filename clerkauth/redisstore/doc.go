@@ -16,15 +16,25 @@
 //		log.Fatal(err)
 //	}
 //
+//	// The verifier refuses revoked sessions (the middleware answers 401; 503 if Redis
+//	// does not answer: a session is never taken as valid unchecked).
+//	verifier, err := clerkauth.NewVerifier(clerkauth.Config{
+//		Keys: keys, Issuer: issuer,
+//		Users:       sqlStore,
+//		Revocations: shared,
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	hooks, err := webhook.NewHandler(webhook.HandlerConfig{
-//		Verifier: verifier,
+//		Verifier: webhookVerifier,
 //		Dedupe:   shared, // a retry reaching another replica is still a duplicate
 //	})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
 //	err = hooks.Sync(webhook.SyncConfig{
-//		Users:       sqlStore,
+//		Users:       verifier.Users(), // through the verifier's cache: effective at once
 //		Orgs:        sqlStore,
 //		Revocations: shared, // session.revoked / ended / removed, seen by every replica
 //	})
@@ -32,23 +42,18 @@
 //		log.Fatal(err)
 //	}
 //
-//	// On the request path, after the token verified:
-//	revoked, err := shared.Revoked(ctx, session.ID)
-//	if err != nil {
-//		// Redis is down: answer 503, never treat the session as valid
-//	}
-//
 // # Keys
 //
 // Every key starts with [Config.Prefix] ("authkit:" by default):
 //
-//   - "<prefix>dedupe:<message id>" holds "claimed" while a delivery
-//     processes the message (PX the claim lease) and "done" once it has
-//     (PX the done TTL). [Store.Claim] is one Lua script: SET NX PX, and
-//     when the key exists, GET to tell a claim from a done mark, so the
-//     answer and the state cannot drift apart. [Store.Release] deletes the
-//     key only while it holds "claimed" (compare-and-delete), so a late
-//     release never erases a done mark.
+//   - "<prefix>dedupe:<message id>" holds "claimed:<owner>" while a
+//     delivery processes the message (PX the claim lease; the owner is the
+//     delivery's own random token) and "done" once it has (PX the done TTL).
+//     [Store.Claim] is one Lua script: SET NX PX, and when the key exists,
+//     GET to tell a claim from a done mark, so the answer and the state
+//     cannot drift apart. [Store.Release] deletes the key only while it holds
+//     the caller's own claim (compare-and-delete), so a late release never
+//     erases a done mark or another delivery's claim.
 //   - "<prefix>revoked:<session id>" exists until the revocation ends: SET
 //     PXAT, in a script that keeps a later expiry when a session is
 //     revoked twice. [Store.Revoked] is EXISTS.

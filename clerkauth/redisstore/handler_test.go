@@ -75,3 +75,63 @@ func TestHandlerReplicasShareRedis(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, revoked)
 }
+
+// The review's scenario on a shared Redis: delivery A's claim lease
+// (100 ms) expires while its function still runs, B takes the id over, A
+// fails and releases: B's claim must survive, so C, overlapping B, is
+// answered 409 and runs nothing.
+func TestHandlerStaleReleaseKeepsNewClaim(t *testing.T) {
+	shared, _ := newStore(t)
+	secret := clerkauthtest.NewWebhookSecret()
+	signer := clerkauthtest.NewWebhookSigner(secret)
+	v, err := webhook.NewVerifier(webhook.VerifierConfig{Secrets: []string{secret}})
+	require.NoError(t, err)
+	// Replica 1 runs A with a short lease; replica 2 runs B and C with a
+	// long one, so that B's claim cannot expire during the test.
+	const lease = 100 * time.Millisecond
+	replica1, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: v, Dedupe: shared, ClaimLease: lease, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	replica2, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: v, Dedupe: shared, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	var (
+		calls   atomic.Int32
+		started = make(chan int32, 10)
+		finish  = [2]chan error{make(chan error), make(chan error)}
+	)
+	fn := func(context.Context, webhook.Event, *webhook.User) error {
+		n := calls.Add(1)
+		started <- n
+		if n > 2 {
+			return nil // a third run must not happen; it does not block
+		}
+		return <-finish[n-1]
+	}
+	replica1.OnUserCreated(fn)
+	replica2.OnUserCreated(fn)
+	body := []byte(`{"type":"user.created","object":"event","timestamp":1716883200000,"data":{"id":"user_1","updated_at":1716883200000}}`)
+	serveAsync := func(h *webhook.Handler) <-chan *httptest.ResponseRecorder {
+		req := signer.Request("/webhooks/clerk", "msg_lease", body)
+		out := make(chan *httptest.ResponseRecorder, 1)
+		go func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			out <- rec
+		}()
+		return out
+	}
+
+	a := serveAsync(replica1)
+	require.EqualValues(t, 1, <-started)
+	time.Sleep(2 * lease) // Redis's clock: A's lease expires while A runs
+	b := serveAsync(replica2)
+	require.EqualValues(t, 2, <-started, "B took the expired claim over")
+	finish[0] <- errors.New("A failed")
+	assert.Equal(t, http.StatusInternalServerError, (<-a).Code)
+
+	c := <-serveAsync(replica2)
+	assert.Equal(t, http.StatusConflict, c.Code, "B's claim survived A's release")
+	assert.EqualValues(t, 2, calls.Load(), "C ran the function while B held the claim")
+
+	finish[1] <- nil
+	assert.Equal(t, http.StatusOK, (<-b).Code)
+}

@@ -60,12 +60,14 @@ func TestInvalidArguments(t *testing.T) {
 	s, err := redisstore.New(client, redisstore.Config{})
 	require.NoError(t, err)
 	for name, call := range map[string]func() error{
-		"zero lease":     func() error { _, err := s.Claim(ctx, "msg_1", 0); return err },
-		"negative lease": func() error { _, err := s.Claim(ctx, "msg_1", -time.Second); return err },
-		"zero ttl":       func() error { return s.Done(ctx, "msg_1", 0) },
-		"negative ttl":   func() error { return s.Done(ctx, "msg_1", -time.Hour) },
-		"empty session":  func() error { return s.Revoke(ctx, "", time.Now().Add(time.Hour)) },
-		"zero until":     func() error { return s.Revoke(ctx, "sess_1", time.Time{}) },
+		"zero lease":            func() error { _, err := s.Claim(ctx, "msg_1", "owner", 0); return err },
+		"negative lease":        func() error { _, err := s.Claim(ctx, "msg_1", "owner", -time.Second); return err },
+		"claim without owner":   func() error { _, err := s.Claim(ctx, "msg_1", "", time.Minute); return err },
+		"release without owner": func() error { return s.Release(ctx, "msg_1", "") },
+		"zero ttl":              func() error { return s.Done(ctx, "msg_1", 0) },
+		"negative ttl":          func() error { return s.Done(ctx, "msg_1", -time.Hour) },
+		"empty session":         func() error { return s.Revoke(ctx, "", time.Now().Add(time.Hour)) },
+		"zero until":            func() error { return s.Revoke(ctx, "sess_1", time.Time{}) },
 	} {
 		t.Run(name, func(t *testing.T) { assert.ErrorIs(t, call(), redisstore.ErrInvalid) })
 	}
@@ -80,11 +82,11 @@ func TestServerDown(t *testing.T) {
 	s, err := redisstore.New(client, redisstore.Config{})
 	require.NoError(t, err)
 
-	res, err := s.Claim(ctx, "msg_1", time.Minute)
+	res, err := s.Claim(ctx, "msg_1", "owner", time.Minute)
 	assert.Error(t, err)
 	assert.Zero(t, res)
 	assert.Error(t, s.Done(ctx, "msg_1", time.Hour))
-	assert.Error(t, s.Release(ctx, "msg_1"))
+	assert.Error(t, s.Release(ctx, "msg_1", "owner"))
 	assert.Error(t, s.Revoke(ctx, "sess_1", time.Now().Add(time.Hour)))
 	revoked, err := s.Revoked(ctx, "sess_1")
 	assert.Error(t, err)
@@ -100,10 +102,10 @@ func TestDedupeCancelledContext(t *testing.T) {
 	s, client := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := s.Claim(ctx, "msg_1", time.Minute)
+	_, err := s.Claim(ctx, "msg_1", "owner", time.Minute)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, s.Done(ctx, "msg_1", time.Hour), context.Canceled)
-	assert.ErrorIs(t, s.Release(ctx, "msg_1"), context.Canceled)
+	assert.ErrorIs(t, s.Release(ctx, "msg_1", "owner"), context.Canceled)
 	n, err := client.Exists(context.Background(), s.Prefix()+"dedupe:msg_1").Result()
 	require.NoError(t, err)
 	assert.Zero(t, n, "nothing written")
@@ -115,10 +117,10 @@ func TestKeyLayout(t *testing.T) {
 	s, client := newStore(t)
 	key := s.Prefix() + "dedupe:msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
 
-	res, err := s.Claim(ctx, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", 90*time.Second)
+	res, err := s.Claim(ctx, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", "owner_1", 90*time.Second)
 	require.NoError(t, err)
 	require.Equal(t, webhook.ClaimAcquired, res)
-	assert.Equal(t, "claimed", client.Get(ctx, key).Val())
+	assert.Equal(t, "claimed:owner_1", client.Get(ctx, key).Val())
 	ttl := client.PTTL(ctx, key).Val()
 	assert.True(t, ttl > 80*time.Second && ttl <= 90*time.Second, "lease PTTL %v", ttl)
 
@@ -136,18 +138,46 @@ func TestKeyLayout(t *testing.T) {
 }
 
 // A release that comes after Done (a late, stale release) keeps the done
-// mark; a release of a claim deletes it.
-func TestReleaseOnlyDeletesClaims(t *testing.T) {
+// mark; a release of another owner's claim keeps it; a release of one's
+// own claim deletes it.
+func TestReleaseOnlyDeletesOwnClaim(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newStore(t)
-	res, err := s.Claim(ctx, "msg_a", time.Minute)
+	s, client := newStore(t)
+	res, err := s.Claim(ctx, "msg_a", "owner_a", time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, webhook.ClaimAcquired, res)
 	require.NoError(t, s.Done(ctx, "msg_a", time.Hour))
-	require.NoError(t, s.Release(ctx, "msg_a"))
-	res, err = s.Claim(ctx, "msg_a", time.Minute)
+	require.NoError(t, s.Release(ctx, "msg_a", "owner_a"))
+	res, err = s.Claim(ctx, "msg_a", "owner_b", time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, webhook.ClaimDone, res, "the done mark survives a stale release")
+
+	res, err = s.Claim(ctx, "msg_b", "owner_b", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, webhook.ClaimAcquired, res)
+	require.NoError(t, s.Release(ctx, "msg_b", "owner_a"))
+	require.NoError(t, s.Release(ctx, "msg_b", "owner_b2")) // a prefix or extension of no use
+	require.NoError(t, s.Release(ctx, "msg_b", "owner_"))
+	assert.Equal(t, "claimed:owner_b", client.Get(ctx, s.Prefix()+"dedupe:msg_b").Val(), "another owner's release keeps the claim")
+	require.NoError(t, s.Release(ctx, "msg_b", "owner_b"))
+	n, err := client.Exists(ctx, s.Prefix()+"dedupe:msg_b").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "the owner's release deletes it")
+}
+
+// A claim written before claims had owners (value "claimed", by an older
+// replica during a rolling upgrade) is a claim in progress that no owner
+// can release; its lease ends it.
+func TestLegacyClaimValue(t *testing.T) {
+	ctx := context.Background()
+	s, client := newStore(t)
+	key := s.Prefix() + "dedupe:msg_old"
+	require.NoError(t, client.Set(ctx, key, "claimed", time.Minute).Err())
+	res, err := s.Claim(ctx, "msg_old", "owner_new", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimInProgress, res)
+	require.NoError(t, s.Release(ctx, "msg_old", "owner_new"))
+	assert.Equal(t, "claimed", client.Get(ctx, key).Val())
 }
 
 // A key under the prefix that this package did not write is reported,
@@ -156,7 +186,7 @@ func TestClaimUnexpectedValue(t *testing.T) {
 	ctx := context.Background()
 	s, client := newStore(t)
 	require.NoError(t, client.Set(ctx, s.Prefix()+"dedupe:msg_x", "something else", time.Minute).Err())
-	res, err := s.Claim(ctx, "msg_x", time.Minute)
+	res, err := s.Claim(ctx, "msg_x", "owner", time.Minute)
 	assert.ErrorIs(t, err, redisstore.ErrUnexpectedValue)
 	assert.Zero(t, res)
 }

@@ -31,7 +31,9 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	if err := hooks.Sync(webhook.SyncConfig{Users: store, Orgs: store, Revocations: store}); err != nil {
+//	// verifier: a clerkauth.Verifier with Config.Users = store; its Users() is the
+//	// cache the sync must write through, so a user.deleted takes effect at once.
+//	if err := hooks.Sync(webhook.SyncConfig{Users: verifier.Users(), Orgs: store, Revocations: store}); err != nil {
 //		log.Fatal(err)
 //	}
 //	mux.Handle("/webhooks/clerk", hooks)

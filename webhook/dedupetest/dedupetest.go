@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,8 +27,11 @@ type Factory func(t *testing.T) (d webhook.Dedupe, advance func(d time.Duration)
 //     progress; ids are independent;
 //   - after Done a Claim reports done, also when Done came without a
 //     Claim, and Done outlives the claim's lease;
-//   - Release lets the next Claim acquire; releasing an unknown id is not
-//     an error;
+//   - Release by the claim's owner lets the next Claim acquire; releasing
+//     an unknown id is not an error;
+//   - Release by another owner leaves the claim in place, in particular
+//     when the releasing delivery's lease expired and another delivery
+//     claimed the id meanwhile (the fencing token at work);
 //   - a claim whose lease expired can be acquired again; a done mark whose
 //     TTL expired too;
 //   - of 50 goroutines claiming one id at once, exactly one acquires and
@@ -41,6 +45,8 @@ func Run(t *testing.T, newDedupe Factory) {
 	t.Run("DoneWithoutClaim", run.doneWithoutClaim)
 	t.Run("ReleaseAllowsReclaim", run.releaseAllowsReclaim)
 	t.Run("ReleaseUnknownID", run.releaseUnknownID)
+	t.Run("ReleaseByOtherOwnerKeepsClaim", run.releaseByOtherOwnerKeepsClaim)
+	t.Run("StaleReleaseKeepsNewClaim", run.staleReleaseKeepsNewClaim)
 	t.Run("LeaseExpires", run.leaseExpires)
 	t.Run("DoneOutlivesLease", run.doneOutlivesLease)
 	t.Run("DoneExpires", run.doneExpires)
@@ -87,14 +93,14 @@ func (r *runner) store(t *testing.T) (webhook.Dedupe, times, func(string) string
 	return d, tm, func(s string) string { return r.prefix + "/" + name + "/" + s }
 }
 
-func claim(t *testing.T, d webhook.Dedupe, id string, lease time.Duration, want webhook.ClaimResult) {
+func claim(t *testing.T, d webhook.Dedupe, id, owner string, lease time.Duration, want webhook.ClaimResult) {
 	t.Helper()
-	got, err := d.Claim(context.Background(), id, lease)
+	got, err := d.Claim(context.Background(), id, owner, lease)
 	if err != nil {
-		t.Fatalf("Claim(%q): unexpected error: %v", id, err)
+		t.Fatalf("Claim(%q, owner %q): unexpected error: %v", id, owner, err)
 	}
 	if got != want {
-		t.Fatalf("Claim(%q) = %v, want %v", id, got, want)
+		t.Fatalf("Claim(%q, owner %q) = %v, want %v", id, owner, got, want)
 	}
 }
 
@@ -105,79 +111,104 @@ func done(t *testing.T, d webhook.Dedupe, id string, ttl time.Duration) {
 	}
 }
 
-func release(t *testing.T, d webhook.Dedupe, id string) {
+func release(t *testing.T, d webhook.Dedupe, id, owner string) {
 	t.Helper()
-	if err := d.Release(context.Background(), id); err != nil {
-		t.Fatalf("Release(%q): unexpected error: %v", id, err)
+	if err := d.Release(context.Background(), id, owner); err != nil {
+		t.Fatalf("Release(%q, owner %q): unexpected error: %v", id, owner, err)
 	}
 }
 
 func (r *runner) claimAcquiresOnce(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimInProgress)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimInProgress)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimInProgress)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimInProgress)
 }
 
 func (r *runner) idsAreIndependent(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
-	claim(t, d, id("b"), tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("b"), "B", tm.lease, webhook.ClaimAcquired)
 	done(t, d, id("a"), tm.ttl)
-	claim(t, d, id("b"), tm.lease, webhook.ClaimInProgress)
-	release(t, d, id("b"))
-	claim(t, d, id("a"), tm.lease, webhook.ClaimDone)
+	claim(t, d, id("b"), "C", tm.lease, webhook.ClaimInProgress)
+	release(t, d, id("b"), "B")
+	claim(t, d, id("a"), "D", tm.lease, webhook.ClaimDone)
 }
 
 func (r *runner) doneMakesDuplicate(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimAcquired)
 	done(t, d, id("a"), tm.ttl)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimDone)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimDone)
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimDone)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimDone)
 }
 
 func (r *runner) doneWithoutClaim(t *testing.T) {
 	d, tm, id := r.store(t)
 	done(t, d, id("a"), tm.ttl)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimDone)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimDone)
 }
 
 func (r *runner) releaseAllowsReclaim(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
-	release(t, d, id("a"))
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimInProgress)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimAcquired)
+	release(t, d, id("a"), "A")
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "C", tm.lease, webhook.ClaimInProgress)
 }
 
 func (r *runner) releaseUnknownID(t *testing.T) {
 	d, tm, id := r.store(t)
-	release(t, d, id("never-claimed"))
-	claim(t, d, id("never-claimed"), tm.lease, webhook.ClaimAcquired)
+	release(t, d, id("never-claimed"), "A")
+	claim(t, d, id("never-claimed"), "A", tm.lease, webhook.ClaimAcquired)
+}
+
+// releaseByOtherOwnerKeepsClaim: a Release names the owner it releases
+// for; another owner's claim stays.
+func (r *runner) releaseByOtherOwnerKeepsClaim(t *testing.T) {
+	d, tm, id := r.store(t)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimAcquired)
+	release(t, d, id("a"), "B")
+	claim(t, d, id("a"), "C", tm.lease, webhook.ClaimInProgress)
+	release(t, d, id("a"), "A")
+	claim(t, d, id("a"), "D", tm.lease, webhook.ClaimAcquired)
+}
+
+// staleReleaseKeepsNewClaim: A's lease expires while A still runs, B
+// claims the id, A fails and releases; B's claim must stay, so C is told
+// the id is in progress (else C and B would process the message at once).
+func (r *runner) staleReleaseKeepsNewClaim(t *testing.T) {
+	d, tm, id := r.store(t)
+	claim(t, d, id("a"), "A", tm.expiringLease, webhook.ClaimAcquired)
+	tm.wait(tm.expiringLease + tm.expiringLease/2)
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimAcquired)
+	release(t, d, id("a"), "A")
+	claim(t, d, id("a"), "C", tm.lease, webhook.ClaimInProgress)
+	release(t, d, id("a"), "B")
+	claim(t, d, id("a"), "C", tm.lease, webhook.ClaimAcquired)
 }
 
 func (r *runner) leaseExpires(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.expiringLease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "A", tm.expiringLease, webhook.ClaimAcquired)
 	tm.wait(tm.expiringLease + tm.expiringLease/2)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimAcquired)
 }
 
 func (r *runner) doneOutlivesLease(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.expiringLease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "A", tm.expiringLease, webhook.ClaimAcquired)
 	done(t, d, id("a"), tm.ttl)
 	tm.wait(tm.expiringLease + tm.expiringLease/2)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimDone)
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimDone)
 }
 
 func (r *runner) doneExpires(t *testing.T) {
 	d, tm, id := r.store(t)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "A", tm.lease, webhook.ClaimAcquired)
 	done(t, d, id("a"), tm.expiringTTL)
 	tm.wait(tm.expiringTTL + tm.expiringTTL/2)
-	claim(t, d, id("a"), tm.lease, webhook.ClaimAcquired)
+	claim(t, d, id("a"), "B", tm.lease, webhook.ClaimAcquired)
 }
 
 func (r *runner) concurrentClaim(t *testing.T) {
@@ -194,7 +225,7 @@ func (r *runner) concurrentClaim(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			results[i], errs[i] = d.Claim(context.Background(), id("race"), lease)
+			results[i], errs[i] = d.Claim(context.Background(), id("race"), "owner-"+strconv.Itoa(i), lease)
 		})
 	}
 	close(start)

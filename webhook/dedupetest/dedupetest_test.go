@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,17 +18,22 @@ import (
 // brokenDedupe wraps a MemoryDedupe and breaks one part of the contract.
 type brokenDedupe struct {
 	*webhook.MemoryDedupe
-	flaw string
+	flaw   string
+	owners *sync.Map // id → owner of the last acquired claim
 }
 
-func (b brokenDedupe) Claim(ctx context.Context, id string, lease time.Duration) (webhook.ClaimResult, error) {
+func (b brokenDedupe) Claim(ctx context.Context, id, owner string, lease time.Duration) (webhook.ClaimResult, error) {
 	switch b.flaw {
 	case "claim-always-acquires":
 		return webhook.ClaimAcquired, nil
 	case "lease-never-expires":
 		lease *= 1000
 	}
-	return b.MemoryDedupe.Claim(ctx, id, lease)
+	r, err := b.MemoryDedupe.Claim(ctx, id, owner, lease)
+	if r == webhook.ClaimAcquired {
+		b.owners.Store(id, owner)
+	}
+	return r, err
 }
 
 func (b brokenDedupe) Done(ctx context.Context, id string, ttl time.Duration) error {
@@ -37,16 +43,25 @@ func (b brokenDedupe) Done(ctx context.Context, id string, ttl time.Duration) er
 	case "done-never-expires":
 		ttl *= 1000
 	case "done-keeps-lease":
-		return b.MemoryDedupe.Release(ctx, id)
+		if owner, ok := b.owners.Load(id); ok {
+			return b.MemoryDedupe.Release(ctx, id, owner.(string))
+		}
+		return nil
 	}
 	return b.MemoryDedupe.Done(ctx, id, ttl)
 }
 
-func (b brokenDedupe) Release(ctx context.Context, id string) error {
-	if b.flaw == "release-noop" {
+func (b brokenDedupe) Release(ctx context.Context, id, owner string) error {
+	switch b.flaw {
+	case "release-noop":
 		return nil
+	case "release-ignores-owner":
+		// Deletes whatever claim is there, as a plain DEL would.
+		if holder, ok := b.owners.Load(id); ok {
+			owner = holder.(string)
+		}
 	}
-	return b.MemoryDedupe.Release(ctx, id)
+	return b.MemoryDedupe.Release(ctx, id, owner)
 }
 
 const flawEnv = "DEDUPETEST_FLAW"
@@ -64,7 +79,7 @@ func TestBrokenStoreHelper(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return brokenDedupe{d, flaw}, c.Advance
+		return brokenDedupe{d, flaw, &sync.Map{}}, c.Advance
 	})
 }
 
@@ -77,6 +92,7 @@ func TestRunDetectsFlaws(t *testing.T) {
 		"done-never-expires":    "DoneExpires",
 		"done-keeps-lease":      "DoneOutlivesLease",
 		"release-noop":          "ReleaseAllowsReclaim",
+		"release-ignores-owner": "StaleReleaseKeepsNewClaim",
 	} {
 		t.Run(flaw, func(t *testing.T) {
 			t.Parallel()

@@ -1,6 +1,7 @@
 // Package dedupetest checks that an implementation of [webhook.Dedupe]
-// keeps its contract: atomic claims, done marks, release, lease and TTL
-// expiry. A store package calls [Run] from one of its tests:
+// keeps its contract: atomic claims, done marks, release by the claim's
+// owner only (a stale release never deletes the claim of the delivery
+// that took an expired lease over), lease and TTL expiry. A store package calls [Run] from one of its tests:
 //
 //	func TestRedisDedupe(t *testing.T) {
 //		client := newTestClient(t) // skips when no Redis is configured
