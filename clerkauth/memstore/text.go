@@ -4,19 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/unioneyes/authkit/clerkauth"
 )
 
-// text is how a text value is kept, as sqlstore keeps it: valid UTF-8
-// without NUL, each invalid sequence and each NUL replaced by U+FFFD. Valid
-// text is returned as it is, without allocating.
-func text(s string) string {
-	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
+// text is how a text value is kept, as sqlstore keeps it:
+// clerkauth.NormalizeText.
+func text(s string) string { return clerkauth.NormalizeText(s) }
 
 // textCopy returns a copy of ss (nil for nil) with text applied to every
 // element.
@@ -38,10 +32,7 @@ func jsonCopy(m json.RawMessage) json.RawMessage {
 	if m == nil {
 		return nil
 	}
-	if !utf8.Valid(m) {
-		return bytes.ToValidUTF8(m, []byte("\uFFFD"))
-	}
-	return bytes.Clone(m)
+	return bytes.Clone(clerkauth.NormalizeJSON(m))
 }
 
 // checkID fails with ErrInvalid for an id that is empty, not valid UTF-8
@@ -51,7 +42,7 @@ func checkID(kind, id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("%w: empty %s id", ErrInvalid, kind)
-	case !utf8.ValidString(id) || strings.IndexByte(id, 0) >= 0:
+	case !clerkauth.ValidID(id):
 		return fmt.Errorf("%w: %s id %q is not valid UTF-8 without NUL", ErrInvalid, kind, id)
 	}
 	return nil

@@ -1,10 +1,9 @@
 package sqlstore
 
 import (
-	"bytes"
 	"fmt"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/unioneyes/authkit/clerkauth"
 )
 
 // text is how a text value goes into the database: valid UTF-8 without NUL
@@ -12,12 +11,7 @@ import (
 // keep. Each invalid sequence and each NUL becomes U+FFFD, on every dialect,
 // so both store the same thing. Valid text is returned as it is, without
 // allocating.
-func text(s string) string {
-	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
+func text(s string) string { return clerkauth.NormalizeText(s) }
 
 // texts is text applied to every element, in a new slice when one
 // changes.
@@ -39,18 +33,11 @@ func texts(ss []string) []string {
 // allows inside strings, and PostgreSQL refuses) becomes U+FFFD. A NUL
 // cannot appear raw in valid JSON; the escape \u0000 is valid UTF-8 and
 // kept, which PostgreSQL's json type accepts.
-func jsonText(m []byte) []byte {
-	if utf8.Valid(m) {
-		return m
-	}
-	return bytes.ToValidUTF8(m, []byte("\uFFFD"))
-}
+func jsonText(m []byte) []byte { return clerkauth.NormalizeJSON(m) }
 
 // validID reports whether id can name a record: not empty, valid UTF-8 and
 // without NUL, so that every dialect can store it as it is.
-func validID(id string) bool {
-	return id != "" && utf8.ValidString(id) && strings.IndexByte(id, 0) < 0
-}
+func validID(id string) bool { return clerkauth.ValidID(id) }
 
 // checkID fails with ErrInvalid for an id validID refuses; kind names it
 // in the message ("user", "session").
