@@ -15,36 +15,6 @@ import (
 	"github.com/unioneyes/authkit/clerkauth"
 )
 
-// machineBenchRatio runs baseline and subject each alone (ns/op, allocs/op), then
-// interleaved, call after call, so both see the same machine load; the interleaved run
-// reports subject's time over baseline's as "x-<name>".
-func machineBenchRatio(b *testing.B, name string, baseline, subject func()) {
-	b.Run(name, func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			baseline()
-		}
-	})
-	b.Run("subject", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			subject()
-		}
-	})
-	b.Run("ratio", func(b *testing.B) {
-		var base, subj time.Duration
-		for b.Loop() {
-			t0 := time.Now()
-			baseline()
-			t1 := time.Now()
-			subject()
-			subj += time.Since(t1)
-			base += t1.Sub(t0)
-		}
-		b.ReportMetric(float64(subj)/float64(base), "x-"+name)
-	})
-}
-
 // BenchmarkBackendAPI compares a cached verification (the baseline: no call to Clerk)
 // with a cold one, a new token each time, against a local fake of the Backend API over
 // loopback HTTP. "x-cache-hit" is the cold call's time over the cache hit's; against
@@ -84,7 +54,7 @@ func BenchmarkBackendAPI(b *testing.B) {
 		}
 	}
 	before := hits.Load()
-	machineBenchRatio(b, "cache-hit", hit, cold)
+	runRatioNamed(b, "cache-hit", hit, cold)
 	if got := hits.Load() - before; got != n.Load() {
 		b.Fatalf("%d calls for %d cold verifications: cache hits reached the server", got, n.Load())
 	}
@@ -131,7 +101,7 @@ func BenchmarkBackendAPIFlood(b *testing.B) {
 			b.Fatalf("a flooding token: %v, want ErrBackendAPIRateLimited", err)
 		}
 	}
-	machineBenchRatio(b, "cache-hit", hit, refused)
+	runRatioNamed(b, "cache-hit", hit, refused)
 	if got := hits.Load(); got != 1 {
 		b.Fatalf("%d calls reached the Backend API, want 1", got)
 	}
@@ -165,7 +135,7 @@ func BenchmarkStaticAPIKeys(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			machineBenchRatio(b, "sha256", floor, verify)
+			runRatioNamed(b, "sha256", floor, verify)
 			_ = sink
 		})
 	}
