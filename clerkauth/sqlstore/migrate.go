@@ -108,14 +108,13 @@ func splitStatements(src string) []string {
 // [ErrMemoryDatabase] for an in-memory database that each pooled
 // connection would see empty.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms := s.migrations
 	if s.dialect == SQLite {
-		if err := s.migrateSQLite(ctx, ms); err != nil {
+		if err := s.migrateSQLite(ctx); err != nil {
 			return err
 		}
 		return s.checkMemoryDatabase(ctx)
 	}
-	return s.migratePostgres(ctx, ms)
+	return s.migratePostgres(ctx)
 }
 
 // execer is what a migration runs on: a *sql.Tx or a *sql.Conn.
@@ -124,7 +123,7 @@ type execer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func (s *Store) migratePostgres(ctx context.Context, ms []migration) error {
+func (s *Store) migratePostgres(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
@@ -133,7 +132,7 @@ func (s *Store) migratePostgres(ctx context.Context, ms []migration) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(s.prefix)); err != nil {
 		return fmt.Errorf("sqlstore: migrate: taking the advisory lock: %w", err)
 	}
-	if err := s.applyMigrations(ctx, tx, ms); err != nil {
+	if err := s.applyMigrations(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -149,7 +148,7 @@ func advisoryKey(prefix string) int64 {
 	return int64(h.Sum64())
 }
 
-func (s *Store) migrateSQLite(ctx context.Context, ms []migration) (err error) {
+func (s *Store) migrateSQLite(ctx context.Context) (err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
@@ -174,12 +173,12 @@ func (s *Store) migrateSQLite(ctx context.Context, ms []migration) (err error) {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
-	return s.applyMigrations(ctx, conn, ms)
+	return s.applyMigrations(ctx, conn)
 }
 
 // applyMigrations runs, on a connection in a transaction, the migrations
 // the version table does not list.
-func (s *Store) applyMigrations(ctx context.Context, ex execer, ms []migration) error {
+func (s *Store) applyMigrations(ctx context.Context, ex execer) error {
 	if _, err := ex.ExecContext(ctx, s.q.createVersionTable); err != nil {
 		return fmt.Errorf("sqlstore: migrate: creating the version table: %w", err)
 	}
@@ -187,7 +186,7 @@ func (s *Store) applyMigrations(ctx context.Context, ex execer, ms []migration) 
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
+	for _, m := range s.migrations {
 		if applied[m.version] {
 			continue
 		}
@@ -249,10 +248,9 @@ func (s *Store) checkMemoryDatabase(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	defer b.Close()
-	versions := s.prefix + "schema_migrations"
 	for _, c := range []*sql.Conn{a, b} {
 		var n int
-		err := c.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, versions).Scan(&n)
+		err := c.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, s.q.versionTable).Scan(&n)
 		if err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}

@@ -14,7 +14,7 @@ type queries struct {
 	listMembers, listUserMemberships                     string
 	revoke, revoked, deleteExpired                       string
 	maxVersion, createVersionTable, versions, addVersion string
-	tables                                               []string // every table, for tests and diagnostics
+	versionTable                                         string // the version table's name
 }
 
 // The version guard of every upsert, in the DO UPDATE's WHERE clause: the
@@ -102,7 +102,7 @@ WHERE excluded.expires_at > t.expires_at`,
 		createVersionTable: `CREATE TABLE IF NOT EXISTS ` + versions + ` (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`,
 		versions:           `SELECT version FROM ` + versions,
 		addVersion:         `INSERT INTO ` + versions + ` (version, applied_at) VALUES (?, ?)`,
-		tables:             []string{users, orgs, members, revocations, versions},
+		versionTable:       versions,
 	}
 	if d == Postgres {
 		for _, s := range []*string{
