@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
 )
 
 // ErrInvalid is returned for a write the store refuses before looking at
@@ -86,32 +87,10 @@ var (
 // wall clock only, as a database would.
 func stamp(t time.Time) time.Time { return t.Round(0) }
 
-// later reports whether a is after b, the zero time being before any
-// other.
-func later(a, b time.Time) bool { return a.After(b) }
-
-func cloneJSON(m json.RawMessage) json.RawMessage {
-	if m == nil {
-		return nil
-	}
-	return bytes.Clone(m)
-}
-
-func validJSON(m json.RawMessage) error {
-	if len(m) > 0 && !json.Valid(m) {
-		return fmt.Errorf("%w: public metadata is not valid JSON", ErrInvalid)
-	}
-	return nil
-}
+func validJSON(m json.RawMessage) error { return storecheck.Metadata(ErrInvalid, m) }
 
 func validDeletion(kind, id string, at time.Time) error {
-	if err := checkID(kind, id); err != nil {
-		return err
-	}
-	if at.IsZero() {
-		return fmt.Errorf("%w: zero deletion time", ErrInvalid)
-	}
-	return nil
+	return storecheck.Deletion(ErrInvalid, kind, id, at)
 }
 
 // GetUser implements [clerkauth.UserStore]: a copy of the user, deactivated
@@ -126,7 +105,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (*clerkauth.User, error)
 	if !ok {
 		return nil, clerkauth.ErrNotFound
 	}
-	u.PublicMetadata = cloneJSON(u.PublicMetadata)
+	u.PublicMetadata = bytes.Clone(u.PublicMetadata)
 	return &u, nil
 }
 
@@ -154,7 +133,7 @@ func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.users[n.ID]
-	if ok && !later(n.UpdatedAt, old.UpdatedAt) {
+	if ok && !n.UpdatedAt.After(old.UpdatedAt) {
 		return false, nil
 	}
 	n.DeletedAt = old.DeletedAt // zero for a new user
@@ -175,7 +154,7 @@ func (s *Store) DeactivateUser(ctx context.Context, id string, at time.Time) (bo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
-	if ok && !later(at, u.DeletedAt) {
+	if ok && !at.After(u.DeletedAt) {
 		return false, nil
 	}
 	if !ok {
@@ -197,7 +176,7 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Orga
 	if !ok {
 		return nil, clerkauth.ErrNotFound
 	}
-	o.PublicMetadata = cloneJSON(o.PublicMetadata)
+	o.PublicMetadata = bytes.Clone(o.PublicMetadata)
 	return &o, nil
 }
 
@@ -224,7 +203,7 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organizatio
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.orgs[n.ID]
-	if ok && !later(n.UpdatedAt, old.UpdatedAt) {
+	if ok && !n.UpdatedAt.After(old.UpdatedAt) {
 		return false, nil
 	}
 	n.DeletedAt = old.DeletedAt
@@ -247,7 +226,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.orgs[id]
-	if ok && !later(at, o.DeletedAt) {
+	if ok && !at.After(o.DeletedAt) {
 		return false, nil
 	}
 	if !ok {
@@ -302,7 +281,7 @@ func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.members[n.OrgID][n.UserID]
-	if ok && !later(n.UpdatedAt, old.UpdatedAt) {
+	if ok && !n.UpdatedAt.After(old.UpdatedAt) {
 		return false, nil
 	}
 	n.DeletedAt = old.DeletedAt
@@ -326,7 +305,7 @@ func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at t
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.members[orgID][userID]
-	if ok && !later(at, m.DeletedAt) {
+	if ok && !at.After(m.DeletedAt) {
 		return false, nil
 	}
 	if !ok {

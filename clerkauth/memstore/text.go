@@ -3,9 +3,9 @@ package memstore
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
 )
 
 // text is how a text value is kept, as sqlstore keeps it:
@@ -29,21 +29,10 @@ func textCopy(ss []string) []string {
 // sequence (which JSON allows inside strings) becomes U+FFFD; \u0000
 // escapes are valid UTF-8 and kept.
 func jsonCopy(m json.RawMessage) json.RawMessage {
-	if m == nil {
-		return nil
-	}
-	return bytes.Clone(clerkauth.NormalizeJSON(m))
+	return bytes.Clone(clerkauth.NormalizeJSON(m)) // nil stays nil
 }
 
 // checkID fails with ErrInvalid for an id that is empty, not valid UTF-8
 // or holds a NUL: sqlstore refuses those, and so does this store, so that
 // both behave alike. kind names the id in the message ("user").
-func checkID(kind, id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("%w: empty %s id", ErrInvalid, kind)
-	case !clerkauth.ValidID(id):
-		return fmt.Errorf("%w: %s id %q is not valid UTF-8 without NUL", ErrInvalid, kind, id)
-	}
-	return nil
-}
+func checkID(kind, id string) error { return storecheck.ID(ErrInvalid, kind, id) }

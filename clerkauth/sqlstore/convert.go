@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
 )
 
 // millis is how a time goes into the database: integer milliseconds since
@@ -40,8 +42,8 @@ func jsonArg(m json.RawMessage) (any, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(m) {
-		return nil, fmt.Errorf("%w: public metadata is not valid JSON", ErrInvalid)
+	if err := storecheck.Metadata(ErrInvalid, m); err != nil {
+		return nil, err
 	}
 	return string(jsonText(m)), nil
 }

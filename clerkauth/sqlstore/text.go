@@ -1,9 +1,8 @@
 package sqlstore
 
 import (
-	"fmt"
-
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
 )
 
 // text is how a text value goes into the database: valid UTF-8 without NUL
@@ -41,12 +40,4 @@ func validID(id string) bool { return clerkauth.ValidID(id) }
 
 // checkID fails with ErrInvalid for an id validID refuses; kind names it
 // in the message ("user", "session").
-func checkID(kind, id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("%w: empty %s id", ErrInvalid, kind)
-	case !validID(id):
-		return fmt.Errorf("%w: %s id %q is not valid UTF-8 without NUL", ErrInvalid, kind, id)
-	}
-	return nil
-}
+func checkID(kind, id string) error { return storecheck.ID(ErrInvalid, kind, id) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
 )
 
 // GetUser implements [clerkauth.UserStore]: the user, deactivated or not,
@@ -91,11 +92,5 @@ func notStorable(ctx context.Context, what string, notFound error) error {
 }
 
 func validDeletion(kind, id string, at time.Time) error {
-	if err := checkID(kind, id); err != nil {
-		return err
-	}
-	if at.IsZero() {
-		return fmt.Errorf("%w: zero deletion time", ErrInvalid)
-	}
-	return nil
+	return storecheck.Deletion(ErrInvalid, kind, id, at)
 }
