@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -271,23 +272,9 @@ func EncodePermissions(perms []string) (fea, per []string, fpm string) {
 	}
 	parts := make([]string, len(masks))
 	for i, m := range masks {
-		parts[i] = formatUint(m)
+		parts[i] = strconv.FormatUint(m, 10)
 	}
 	return fea, per, strings.Join(parts, ",")
-}
-
-func formatUint(v uint64) string {
-	if v == 0 {
-		return "0"
-	}
-	var buf [20]byte
-	i := len(buf)
-	for v > 0 {
-		i--
-		buf[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return string(buf[i:])
 }
 
 // Sign returns the signed compact token.

@@ -14,22 +14,18 @@ import (
 // kit's own values) and end the check on an error.
 
 func (c *checker) upsertUser(u clerkauth.User, wantApplied bool) {
-	c.upsertUserNoCheck(u, func(applied bool) {
-		if applied != wantApplied {
-			c.errorf("UpsertUser(%s, UpdatedAt %s) applied = %v, want %v", u.ID, fmtTime(u.UpdatedAt), applied, wantApplied)
-		}
-	})
+	if applied := c.upsertUserNoCheck(u); applied != wantApplied {
+		c.errorf("UpsertUser(%s, UpdatedAt %s) applied = %v, want %v", u.ID, fmtTime(u.UpdatedAt), applied, wantApplied)
+	}
 }
 
-func (c *checker) upsertUserNoCheck(u clerkauth.User, then func(applied bool)) {
+func (c *checker) upsertUserNoCheck(u clerkauth.User) (applied bool) {
 	u.PublicMetadata = slices.Clone(u.PublicMetadata)
 	applied, err := c.users.UpsertUser(c.ctx, &u)
 	if err != nil {
 		c.fatalf("UpsertUser(%s, UpdatedAt %s): unexpected error: %v", u.ID, fmtTime(u.UpdatedAt), err)
 	}
-	if then != nil {
-		then(applied)
-	}
+	return applied
 }
 
 func (c *checker) deactivateUser(id string, t time.Time, wantApplied bool) {
@@ -115,22 +111,18 @@ func (c *checker) wantOrgNotFound(what, id string) {
 }
 
 func (c *checker) upsertMembership(m clerkauth.Membership, wantApplied bool) {
-	c.upsertMembershipNoCheck(m, func(applied bool) {
-		if applied != wantApplied {
-			c.errorf("UpsertMembership(%s/%s, UpdatedAt %s) applied = %v, want %v", m.OrgID, m.UserID, fmtTime(m.UpdatedAt), applied, wantApplied)
-		}
-	})
+	if applied := c.upsertMembershipNoCheck(m); applied != wantApplied {
+		c.errorf("UpsertMembership(%s/%s, UpdatedAt %s) applied = %v, want %v", m.OrgID, m.UserID, fmtTime(m.UpdatedAt), applied, wantApplied)
+	}
 }
 
-func (c *checker) upsertMembershipNoCheck(m clerkauth.Membership, then func(applied bool)) {
+func (c *checker) upsertMembershipNoCheck(m clerkauth.Membership) (applied bool) {
 	m.Permissions = slices.Clone(m.Permissions)
 	applied, err := c.orgs.UpsertMembership(c.ctx, &m)
 	if err != nil {
 		c.fatalf("UpsertMembership(%s/%s, UpdatedAt %s): unexpected error: %v", m.OrgID, m.UserID, fmtTime(m.UpdatedAt), err)
 	}
-	if then != nil {
-		then(applied)
-	}
+	return applied
 }
 
 func (c *checker) deleteMembership(orgID, userID string, t time.Time, wantApplied bool) {

@@ -87,12 +87,12 @@ func permutations(n int, dups [][2]int, fn func([]int)) {
 // with one update delivered twice: 360 orders.
 func checkUserPermutations(c *checker) {
 	upsert := func(v int) func(c *checker, ids permIDs) {
-		return func(c *checker, ids permIDs) { c.upsertUserNoCheck(user(ids.user, v), nil) }
+		return func(c *checker, ids permIDs) { c.upsertUserNoCheck(user(ids.user, v)) }
 	}
 	sequence{
 		steps: []step{
 			{"provisioned", func(c *checker, ids permIDs) {
-				c.upsertUserNoCheck(clerkauth.User{ID: ids.user, Email: "from-token@example.com"}, nil)
+				c.upsertUserNoCheck(clerkauth.User{ID: ids.user, Email: "from-token@example.com"})
 			}},
 			{"created v10", upsert(10)},
 			{"updated v20", upsert(20)},
@@ -146,7 +146,7 @@ func checkOrgPermutations(c *checker) {
 // twice.
 func checkMembershipPermutations(c *checker) {
 	upsert := func(v int) func(c *checker, ids permIDs) {
-		return func(c *checker, ids permIDs) { c.upsertMembershipNoCheck(membership(ids.org, ids.user, v), nil) }
+		return func(c *checker, ids permIDs) { c.upsertMembershipNoCheck(membership(ids.org, ids.user, v)) }
 	}
 	del := func(t int) func(c *checker, ids permIDs) {
 		return func(c *checker, ids permIDs) {
