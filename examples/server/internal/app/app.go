@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	mux.Handle("GET /api/auth_core/orgs/{org_id}/members/{$}", session(orgctx.RequireOrgParam("org_id")(
 		&membersHandler{orgs: store, log: a.log})))
 	mux.Handle("GET /api/auth_core/orgs/{org_id}/admin/{$}", session(orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("org:admin")(
-		&membersHandler{orgs: store, users: verifier.Users(), profiles: true, log: a.log}))))
+		&membersHandler{orgs: store, users: verifier.Users(), log: a.log}))))
 	if a.dev != nil {
 		a.dev.hooks = hooks
 		a.dev.routes(mux)

@@ -334,7 +334,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 				bad(v, "set, but no key source is (%s): dev mode refuses production settings; set a key source, or unset %s", keySourceVariablesInText, v)
 			}
 		}
-		if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		if !strings.HasPrefix(c.DatabaseURL, sqlitePrefix) {
 			bad(EnvDatabaseURL, "is not SQLite, but no key source is set (%s): dev mode runs on a local SQLite database only", keySourceVariablesInText)
 		}
 		if host, _, err := net.SplitHostPort(c.Addr); err == nil && !isLoopbackHost(host) {

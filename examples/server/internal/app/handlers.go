@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -117,14 +116,13 @@ type membersResponse struct {
 }
 
 // membersHandler answers GET /api/auth_core/orgs/{org_id}/members/ (any member of the
-// active organization) and, with profiles, …/admin/ (its admins). The guards in front of
+// active organization) and, with users, …/admin/ (its admins). The guards in front of
 // it have checked that {org_id} is the session's active organization (404 otherwise) and,
 // for admin, the role; the list comes from the store the membership webhooks keep.
 type membersHandler struct {
-	orgs     clerkauth.OrgStore
-	users    clerkauth.UserStore // profiles, for the admin view; nil for the members view
-	log      *slog.Logger
-	profiles bool
+	orgs  clerkauth.OrgStore
+	users clerkauth.UserStore // profiles, for the admin view; nil for the members view
+	log   *slog.Logger
 }
 
 // ServeHTTP lists the active organization's members, with profiles for the admin view.
@@ -143,7 +141,7 @@ func (h *membersHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp := membersResponse{OrganizationID: orgID, Members: make([]memberResponse, 0, len(members))}
 	for _, m := range members {
 		mr := memberResponse{UserID: m.UserID, Role: m.Role, Permissions: nonNil(m.Permissions)}
-		if h.profiles {
+		if h.users != nil {
 			var email, first, last string
 			u, err := h.users.GetUser(ctx, m.UserID)
 			switch {
@@ -182,5 +180,5 @@ func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
-	return slices.Clone(s)
+	return s
 }
