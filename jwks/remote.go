@@ -101,7 +101,6 @@ type Remote struct {
 	done   chan struct{} // closed when the refresh goroutine ends
 
 	loaded      chan struct{} // closed on the first successful fetch
-	loadedOnce  sync.Once
 	isLoaded    atomic.Bool
 	lastFailed  atomic.Bool // the most recent fetch failed
 	fetchCount  atomic.Int64
@@ -361,8 +360,9 @@ func (r *Remote) fetch(reason string) error {
 		return err
 	}
 	r.lastFailed.Store(false)
-	r.isLoaded.Store(true)
-	r.loadedOnce.Do(func() { close(r.loaded) })
+	if !r.isLoaded.Swap(true) {
+		close(r.loaded)
+	}
 	return nil
 }
 

@@ -29,14 +29,14 @@ var _ jwkset.Storage = (*indexStorage)(nil)
 
 func newIndexStorage() *indexStorage {
 	s := &indexStorage{}
-	s.idx.Store(&keyIndex{byKID: map[string]*keyEntry{}})
+	s.idx.Store(&keyIndex{byKID: map[string]jwkset.JWK{}})
 	return s
 }
 
 // lookup returns the usable key with this kid.
-func (s *indexStorage) lookup(kid string) (*keyEntry, bool) {
-	e, ok := s.idx.Load().byKID[kid]
-	return e, ok
+func (s *indexStorage) lookup(kid string) (jwkset.JWK, bool) {
+	jwk, ok := s.idx.Load().byKID[kid]
+	return jwk, ok
 }
 
 // kids lists the kids of the usable keys, in document order.
@@ -65,8 +65,8 @@ func (s *indexStorage) KeyReplaceAll(_ context.Context, given []jwkset.JWK) erro
 
 // KeyRead implements jwkset.Storage.
 func (s *indexStorage) KeyRead(_ context.Context, keyID string) (jwkset.JWK, error) {
-	if e, ok := s.lookup(keyID); ok {
-		return e.jwk, nil
+	if jwk, ok := s.lookup(keyID); ok {
+		return jwk, nil
 	}
 	return jwkset.JWK{}, fmt.Errorf("%w: kid %q", jwkset.ErrKeyNotFound, keyID)
 }
