@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // maxNumericDate bounds exp, nbf and iat: 2^53, beyond which a float64 no longer holds
@@ -303,20 +301,3 @@ func toTime(f float64) time.Time {
 	sec := math.Floor(f)
 	return time.Unix(int64(sec), int64((f-sec)*1e9))
 }
-
-// claims implements jwt.Claims, so its registered claims read as golang-jwt's do.
-var _ jwt.Claims = (*claims)(nil)
-
-func numericDateOf(f float64, ok bool) (*jwt.NumericDate, error) {
-	if !ok {
-		return nil, nil
-	}
-	return jwt.NewNumericDate(toTime(f)), nil
-}
-
-func (c *claims) GetExpirationTime() (*jwt.NumericDate, error) { return numericDateOf(c.exp, c.hasExp) }
-func (c *claims) GetNotBefore() (*jwt.NumericDate, error)      { return numericDateOf(c.nbf, c.hasNbf) }
-func (c *claims) GetIssuedAt() (*jwt.NumericDate, error)       { return numericDateOf(c.iat, c.hasIat) }
-func (c *claims) GetIssuer() (string, error)                   { return c.iss, nil }
-func (c *claims) GetSubject() (string, error)                  { return c.sub, nil }
-func (c *claims) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }

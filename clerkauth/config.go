@@ -105,23 +105,22 @@ type Config struct {
 
 // settings is a validated Config.
 type settings struct {
-	keys       jwks.Source
-	ctxKeys    jwks.ContextSource // keys, when it can honour a context
-	keyCheck   jwks.KeyChecker    // keys, when it can tell a withdrawn key
-	issuers    []string
-	parties    []string
-	methods    map[string]*jwt.SigningMethodRSA
-	boxedAlgs  map[string]any
-	leeway     time.Duration
-	pending    bool
-	maxBytes   int
-	now        func() time.Time
-	algorithms []string
-	users      *UserCache
-	revoked    RevocationStore
-	cache      TokenCache
-	keyer      tokenKeyer
-	machine    MachineVerifier
+	keys      jwks.Source
+	ctxKeys   jwks.ContextSource // keys, when it can honour a context
+	keyCheck  jwks.KeyChecker    // keys, when it can tell a withdrawn key
+	issuers   []string
+	parties   []string
+	methods   map[string]*jwt.SigningMethodRSA
+	boxedAlgs map[string]any
+	leeway    time.Duration
+	pending   bool
+	maxBytes  int
+	now       func() time.Time
+	users     *UserCache
+	revoked   RevocationStore
+	cache     TokenCache
+	keyer     tokenKeyer
+	machine   MachineVerifier
 }
 
 func (c Config) validate() (*settings, error) {
@@ -180,9 +179,6 @@ func (c Config) validate() (*settings, error) {
 			m = jwt.SigningMethodRS512
 		default:
 			return nil, fmt.Errorf("%w: algorithm %q not supported (RS256, RS384 or RS512)", ErrInvalidConfig, a)
-		}
-		if s.methods[a] == nil {
-			s.algorithms = append(s.algorithms, a)
 		}
 		s.methods[a] = m
 		s.boxedAlgs[a] = a

@@ -12,9 +12,8 @@ const (
 // header holds the JOSE header parameters verification looks at. jku, x5u, jwk and x5c
 // (keys named by the token itself) are never used.
 type header struct {
-	alg, kid, typ, cat string
-	hasKID, hasTyp     bool
-	hasCat, crit       bool
+	alg, kid, typ, cat   string
+	hasTyp, hasCat, crit bool
 }
 
 // parseHeader reads the decoded JOSE header: a JSON object with a string alg, optional
@@ -45,7 +44,6 @@ func parseHeader(data string) (header, error) {
 			hasAlg = true
 		case "kid":
 			h.kid, err = s.str()
-			h.hasKID = true
 		case "typ":
 			h.typ, err = s.str()
 			h.hasTyp = true

@@ -2,8 +2,9 @@ package clerkauth
 
 import (
 	"encoding/json"
-	"github.com/unioneyes/authkit/orgctx"
 	"net/http"
+
+	"github.com/unioneyes/authkit/orgctx"
 )
 
 // FactorLevel is the strength a reverification asks for.

@@ -94,7 +94,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Session, error) {
 	if h.hasCat && h.cat != CategorySession {
 		return nil, fmt.Errorf("%w: category %q", ErrTokenType, h.cat)
 	}
-	if !h.hasKID || h.kid == "" {
+	if h.kid == "" {
 		return nil, ErrMissingKID
 	}
 
