@@ -269,10 +269,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ok, n := h.verifyLog.allow(h.verifier.now(), rejectLogEvery); ok {
 			h.log.Warn("webhook: verification failed", "error", err, "remote_addr", r.RemoteAddr, "suppressed", n)
 		}
-		if errors.Is(err, ErrBodyTooLarge) {
-			respond(w, http.StatusRequestEntityTooLarge, bodyTooLarge)
-			return
-		}
+		// readBody has kept the body within the Verifier's limit (NewHandler
+		// refuses a larger MaxBodyBytes), so this is never ErrBodyTooLarge.
 		respond(w, http.StatusBadRequest, bodyBadRequest)
 		return
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/orgctx"
 )
 
 // DefaultRevocationTTL is how long [Handler.Sync] keeps a session revoked
@@ -258,19 +258,13 @@ func (s *syncer) revoke(ctx context.Context, e Event, sess *Session) error {
 	return s.done(ctx, e, ChangeSession, sess.ID, true, err)
 }
 
-// normalizeRole returns a membership role key in "org:" form: Clerk's
-// legacy "admin" and "basic_member" become "org:admin" and "org:member",
-// another key gets the prefix if it lacks it; "" stays "".
+// normalizeRole returns a membership role key in "org:" form, as
+// orgctx.NormalizeRole does ("admin" becomes "org:admin", "" stays ""),
+// and Clerk's legacy "basic_member" becomes "org:member". That legacy
+// name is a webhook matter: tokens carry role keys, so orgctx leaves it.
 func normalizeRole(role string) string {
-	switch {
-	case role == "":
-		return ""
-	case role == "admin":
-		return "org:admin"
-	case role == "basic_member":
-		return "org:member"
-	case strings.HasPrefix(role, "org:"):
-		return role
+	if role == "basic_member" {
+		return orgctx.RolePrefix + "member"
 	}
-	return "org:" + role
+	return orgctx.NormalizeRole(role)
 }
