@@ -65,17 +65,34 @@ func (g Guards) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // check runs the org checks common to every guard and returns the active organization.
 func (g Guards) check(w http.ResponseWriter, r *http.Request) (Org, bool) {
-	ctx := r.Context()
-	if !Authenticated(ctx) {
+	s, _ := r.Context().Value(ctxKey{}).(*state) // what Authenticated and FromContext read
+	switch {
+	case s == nil:
 		g.fail(w, r, ErrUnauthenticated)
 		return Org{}, false
-	}
-	org, ok := FromContext(ctx)
-	if !ok {
+	case !s.org.Active():
 		g.fail(w, r, ErrNoOrg)
 		return Org{}, false
 	}
-	return org, true
+	return s.org, true
+}
+
+// guard returns the middleware of a guard: the common checks, then refuse, which
+// returns why the request may not go through, or nil.
+func (g Guards) guard(refuse func(r *http.Request, org Org) error) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			org, ok := g.check(w, r)
+			if !ok {
+				return
+			}
+			if err := refuse(r, org); err != nil {
+				g.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // RequireOrg lets a request through only with an active organization: 401 when the
@@ -93,49 +110,36 @@ func (g Guards) RequireOrg(next http.Handler) http.Handler {
 // every request, failing closed on a configuration mistake.
 func (g Guards) RequireRole(roles ...string) func(http.Handler) http.Handler {
 	roles = append([]string(nil), roles...)
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			org, ok := g.check(w, r)
-			if !ok {
-				return
-			}
-			if !org.HasAnyRole(roles...) {
-				g.fail(w, r, fmt.Errorf("%w: need one of %q", ErrRole, roles))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	return g.guard(func(_ *http.Request, org Org) error {
+		if org.HasAnyRole(roles...) {
+			return nil
+		}
+		return fmt.Errorf("%w: need one of %q", ErrRole, roles)
+	})
 }
 
 // RequirePermission lets a request through when the user holds all of perms in the active
 // organization. With no perms it refuses every request (fail closed).
 func (g Guards) RequirePermission(perms ...string) func(http.Handler) http.Handler {
 	perms = append([]string(nil), perms...)
-	return g.permissionGuard(perms, func(org Org) bool { return len(perms) > 0 && org.HasAllPermissions(perms...) }, "all of")
+	return g.guard(func(_ *http.Request, org Org) error {
+		if len(perms) > 0 && org.HasAllPermissions(perms...) {
+			return nil
+		}
+		return fmt.Errorf("%w: need all of %q", ErrPermission, perms)
+	})
 }
 
 // RequireAnyPermission lets a request through when the user holds at least one of perms
 // in the active organization. With no perms it refuses every request.
 func (g Guards) RequireAnyPermission(perms ...string) func(http.Handler) http.Handler {
 	perms = append([]string(nil), perms...)
-	return g.permissionGuard(perms, func(org Org) bool { return org.HasAnyPermission(perms...) }, "one of")
-}
-
-func (g Guards) permissionGuard(perms []string, allowed func(Org) bool, how string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			org, ok := g.check(w, r)
-			if !ok {
-				return
-			}
-			if !allowed(org) {
-				g.fail(w, r, fmt.Errorf("%w: need %s %q", ErrPermission, how, perms))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	return g.guard(func(_ *http.Request, org Org) error {
+		if org.HasAnyPermission(perms...) {
+			return nil
+		}
+		return fmt.Errorf("%w: need one of %q", ErrPermission, perms)
+	})
 }
 
 // RequireOrgParam lets a request through when the path value name (the {name} wildcard of
@@ -144,19 +148,12 @@ func (g Guards) permissionGuard(perms []string, allowed func(Org) bool, how stri
 // token for another organization to probe which ids exist. A missing path value is a 404
 // too.
 func (g Guards) RequireOrgParam(name string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			org, ok := g.check(w, r)
-			if !ok {
-				return
-			}
-			if v := r.PathValue(name); v == "" || v != org.ID {
-				g.fail(w, r, ErrOrgMismatch)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	return g.guard(func(r *http.Request, org Org) error {
+		if v := r.PathValue(name); v == "" || v != org.ID {
+			return ErrOrgMismatch
+		}
+		return nil
+	})
 }
 
 // RequireOrg is Guards{}.RequireOrg.
