@@ -167,7 +167,7 @@ type BackendAPIConfig struct {
 // concurrent use and starts no goroutine of its own.
 type BackendAPI struct {
 	secretKey string
-	endpoints [3]bapiEndpoint // indexed by bapiKind
+	endpoints [3]bapiEndpoint // one per token prefix, tried in turn
 	client    *http.Client
 	cache     *otter.Cache[[sha256.Size]byte, bapiEntry]
 	maxTTL    time.Duration
@@ -314,13 +314,27 @@ func machineTokenShapeOK(token string, prefixLen int) bool {
 	if len(token) <= prefixLen || len(token) > MaxMachineTokenBytes {
 		return false
 	}
-	for i := prefixLen; i < len(token); i++ {
-		c := token[i]
+	return base64URLChars(token[prefixLen:])
+}
+
+// base64URLChars reports whether s is made only of [A-Za-z0-9_-].
+func base64URLChars(s string) bool {
+	for i := range len(s) {
+		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
 			return false
 		}
 	}
 	return true
+}
+
+// expiredAt returns ErrMachineTokenExpired when a token expiring at exp (zero: never)
+// has expired at now, or nil.
+func expiredAt(exp, now time.Time) error {
+	if !exp.IsZero() && !now.Before(exp) {
+		return fmt.Errorf("%w: expired at %s", ErrMachineTokenExpired, exp.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // VerifyMachineToken implements MachineVerifier. It returns ErrTokenType (wrapped) for a
@@ -507,8 +521,8 @@ func (e bapiEntry) result(now time.Time) (*Principal, error) {
 	if e.p == nil {
 		return nil, e.err
 	}
-	if !e.p.ExpiresAt.IsZero() && !now.Before(e.p.ExpiresAt) {
-		return nil, fmt.Errorf("%w: expired at %s", ErrMachineTokenExpired, e.p.ExpiresAt.UTC().Format(time.RFC3339))
+	if err := expiredAt(e.p.ExpiresAt, now); err != nil {
+		return nil, err
 	}
 	p := *e.p
 	p.Scopes = slices.Clone(e.p.Scopes)
@@ -634,8 +648,9 @@ func parseBackendAPIAnswer(ep *bapiEndpoint, data []byte, now time.Time) (bapiEn
 		return bapiEntry{err: ErrMachineTokenRevoked}, nil
 	case r.Expired:
 		return bapiEntry{err: fmt.Errorf("%w: Clerk answered expired", ErrMachineTokenExpired)}, nil
-	case !exp.IsZero() && !now.Before(exp):
-		return bapiEntry{err: fmt.Errorf("%w: expired at %s", ErrMachineTokenExpired, exp.UTC().Format(time.RFC3339))}, nil
+	}
+	if err := expiredAt(exp, now); err != nil {
+		return bapiEntry{err: err}, nil
 	}
 	p := &Principal{
 		Kind:      ep.kind,

@@ -157,10 +157,7 @@ func HashAPIKey(key string) string {
 // "oat_"), or make it look like a JWT ('.'), are refused (ErrInvalidConfig); no generated key
 // ever starts with a Clerk prefix.
 func GenerateAPIKey(prefix string) (string, error) {
-	if len(prefix) > maxAPIKeyPrefixBytes ||
-		strings.ContainsFunc(prefix, func(r rune) bool {
-			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
-		}) {
+	if len(prefix) > maxAPIKeyPrefixBytes || !base64URLChars(prefix) {
 		return "", fmt.Errorf("%w: API key prefix must be at most %d of [A-Za-z0-9_-]", ErrInvalidConfig, maxAPIKeyPrefixBytes)
 	}
 	if tokenKindOf(prefix) != KindServiceAccount {
