@@ -15,6 +15,9 @@ import (
 	"github.com/unioneyes/authkit/audit"
 )
 
+// innerKey is the context key an inner middleware of TestAnnotate sets.
+type innerKey struct{}
+
 func TestAnnotate(t *testing.T) {
 	auth := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -25,7 +28,7 @@ func TestAnnotate(t *testing.T) {
 				rec.OrgID, rec.OrgRole = "org_1", "org:admin"
 				rec.Status = 999 // measured fields are overwritten
 			})
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), struct{}{}, 1)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), innerKey{}, 1)))
 		})
 	}
 	h := auth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
