@@ -288,12 +288,14 @@ func TestJKUIsNeverFetched(t *testing.T) {
 	defer evil.Close()
 	iss := clerkauthtest.NewIssuer()
 	defer iss.Close()
-	remote, err := jwks.NewRemote(t.Context(), jwks.RemoteConfig{URL: iss.JWKSURL()})
+	clock := clerkauthtest.NewClock(testNow)
+	remote, err := jwks.NewRemote(t.Context(), jwks.RemoteConfig{URL: iss.JWKSURL(), Now: clock.Now})
 	require.NoError(t, err)
 	defer remote.Close()
 	f := fixtureFor(t, iss, func(c *clerkauth.Config) { c.Keys = remote })
 	attacker := clerkauthtest.NewKey()
 	for _, h := range []string{"jku", "x5u"} {
+		clock.Advance(jwks.DefaultUnknownKIDInterval) // each token gets its own key set fetch
 		tok := f.iss.Token().Header(h, evil.URL+"/keys").KeyID("ins_attacker").SignWith(attacker.Private).Sign()
 		_, err := f.verify(t, tok)
 		require.ErrorIs(t, err, clerkauth.ErrUnknownKey)

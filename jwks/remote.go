@@ -17,14 +17,13 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
-	"golang.org/x/sync/singleflight"
 )
 
 // Defaults for [RemoteConfig].
 const (
 	DefaultHTTPTimeout        = 10 * time.Second
 	DefaultRefreshInterval    = time.Hour
-	DefaultUnknownKIDInterval = 5 * time.Minute
+	DefaultUnknownKIDInterval = 30 * time.Second
 	DefaultRetryInterval      = time.Second
 	// maxRetryInterval caps the back-off between retries of a failing endpoint.
 	maxRetryInterval = time.Minute
@@ -52,13 +51,17 @@ type RemoteConfig struct {
 	RefreshInterval time.Duration
 
 	// UnknownKIDInterval is the least time between two fetches caused by tokens whose kid
-	// is unknown (a key rotation, or forged tokens). Concurrent lookups share one fetch.
-	// Default DefaultUnknownKIDInterval (5 min).
+	// is not in the set (a key rotation, or forged tokens), however many such tokens
+	// arrive; concurrent lookups share one fetch. It is also the longest a token signed
+	// with a newly published key waits to be accepted (plus fetch time), whatever else
+	// is sent meanwhile: a lookup the interval stops from fetching fails with
+	// [KeyPendingError] (a 503, not a 401), and the Remote fetches on its own once the
+	// interval has passed. Default DefaultUnknownKIDInterval (30 s); at least 1 s.
 	UnknownKIDInterval time.Duration
 
 	// RetryInterval is the wait before retrying after a failed fetch (at start-up, or a
 	// failed refresh); it doubles on each further failure up to a minute (capped by
-	// RefreshInterval). These retries do not use the unknown-kid budget.
+	// RefreshInterval). These retries do not count against UnknownKIDInterval.
 	// Default DefaultRetryInterval (1 s).
 	RetryInterval time.Duration
 
@@ -66,16 +69,18 @@ type RemoteConfig struct {
 	// Nil means slog.Default().
 	Logger *slog.Logger
 
-	// Now is the clock for the unknown-kid rate limit. Nil means time.Now.
+	// Now is the clock of the unknown-kid interval. Nil means time.Now.
 	Now func() time.Time
 }
 
 // Remote is a key set fetched over HTTP and kept fresh in the background. It is built on
 // keyfunc/v3 over a jwkset HTTP storage, adding what Clerk verification needs: key
-// filtering (RSA, use "sig", RS256/RS384/RS512, at least 2048 bits), single-flight and
-// rate-limited refresh on an unknown kid, retries with back-off that do not depend on
-// that rate limit, a response size cap, and a distinct [ErrKeysUnavailable] until the
-// first key set arrives. Keys already known keep working whatever the endpoint does.
+// filtering (RSA, use "sig", RS256/RS384/RS512, at least 2048 bits), one fetch at a time,
+// refreshes for unknown kids at most once per UnknownKIDInterval that still accept a
+// newly published key within that interval (the package doc, "Unknown kids", has the
+// rules), retries with back-off that do not depend on that interval, a response size cap,
+// and a distinct [ErrKeysUnavailable] until the first key set arrives. Keys already known
+// keep working whatever the endpoint does.
 //
 // A Remote is safe for concurrent use. Close it (or cancel the context given to
 // [NewRemote]) to stop its goroutine.
@@ -96,18 +101,22 @@ type Remote struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	group  singleflight.Group
 	wake   chan struct{}
 	done   chan struct{} // closed when the refresh goroutine ends
 
-	loaded      chan struct{} // closed on the first successful fetch
-	isLoaded    atomic.Bool
-	lastFailed  atomic.Bool // the most recent fetch failed
-	fetchCount  atomic.Int64
+	loaded     chan struct{} // closed on the first successful fetch
+	isLoaded   atomic.Bool
+	lastFailed atomic.Bool    // the most recent fetch failed
+	running    sync.WaitGroup // fetches in progress
+
 	mu          sync.Mutex
 	closed      bool
-	lastUnknown time.Time // last fetch started for an unknown kid
-	running     sync.WaitGroup
+	flight      *flight     // the fetch in progress, or nil
+	flights     uint64      // fetches started so far (the last flight's seq)
+	lastUnknown time.Time   // when the last fetch caused by an unknown kid started
+	owed        bool        // a lookup got KeyPendingError since the last fetch started
+	deferred    *time.Timer // the fetch owed to those lookups, once armed
+	withdrawn   []string    // kids dropped by a fetch, oldest first, at most maxWithdrawn
 }
 
 var _ ContextSource = (*Remote)(nil)
@@ -169,7 +178,7 @@ func NewRemote(ctx context.Context, cfg RemoteConfig) (*Remote, error) {
 	}
 	r.ctx, r.cancel = context.WithCancel(ctx)
 
-	if err := r.fetch("start-up"); err != nil {
+	if err := r.fetchNow("start-up"); err != nil {
 		r.logger.Warn("jwks: starting without keys; retrying in the background", "url", r.url, "error", err)
 	}
 	go r.loop()
@@ -269,18 +278,7 @@ func (r *Remote) Key(ctx context.Context, token *jwt.Token) (any, error) {
 	if !r.isLoaded.Load() {
 		return nil, fmt.Errorf("%w: no key set loaded yet from %s", ErrKeysUnavailable, r.url)
 	}
-	fetched, err := r.refreshForUnknownKID(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: kid %q is not in the key set and the refresh failed: %w", ErrKeysUnavailable, kid, err)
-	}
-	if fetched {
-		if key, err, found := r.lookup(ctx, token); found {
-			return key, err
-		}
-	} else if r.lastFailed.Load() {
-		return nil, fmt.Errorf("%w: kid %q is not in the key set and the last refresh failed", ErrKeysUnavailable, kid)
-	}
-	return nil, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
+	return r.unknownKID(ctx, token, kid)
 }
 
 // lookup asks keyfunc for the token's key; found is false when the kid is not in the set.
@@ -297,54 +295,10 @@ func (r *Remote) lookup(ctx context.Context, token *jwt.Token) (key any, err err
 
 func isRSAAlg(alg string) bool { return alg == RS256 || alg == RS384 || alg == RS512 }
 
-// refreshForUnknownKID joins the fetch in flight, or starts one if the unknown-kid budget
-// allows. fetched reports whether a fetch completed successfully.
-func (r *Remote) refreshForUnknownKID(ctx context.Context) (fetched bool, err error) {
-	ch := r.group.DoChan("fetch", func() (any, error) {
-		if !r.takeUnknownKIDBudget() {
-			return false, nil
-		}
-		if err := r.fetch("unknown kid"); err != nil {
-			return false, err
-		}
-		return true, nil
-	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return false, res.Err
-		}
-		return res.Val.(bool), nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-}
-
-// takeUnknownKIDBudget allows one unknown-kid fetch per UnknownKIDInterval.
-func (r *Remote) takeUnknownKIDBudget() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.now()
-	if !r.lastUnknown.IsZero() && now.Sub(r.lastUnknown) < r.unknownKIDInterval {
-		return false
-	}
-	r.lastUnknown = now
-	return true
-}
-
 // fetch loads the key set once through a jwkset HTTP storage writing into r.store. On
-// failure the store is untouched, so the keys already known stay.
+// failure the store is untouched, so the keys already known stay. Only a flight calls it
+// (see run), so fetches never overlap.
 func (r *Remote) fetch(reason string) error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return ErrClosed
-	}
-	r.running.Add(1)
-	r.mu.Unlock()
-	defer r.running.Done()
-
-	r.fetchCount.Add(1)
 	_, err := jwkset.NewStorageFromHTTP(r.url, jwkset.HTTPClientStorageOptions{
 		Client:      r.client,
 		Ctx:         r.ctx,
@@ -366,14 +320,18 @@ func (r *Remote) fetch(reason string) error {
 	return nil
 }
 
-// replaced logs what a successful fetch refused, and an empty set.
-func (r *Remote) replaced(idx *keyIndex, refused []error) {
+// replaced logs what a successful fetch refused, and an empty set, and remembers the
+// kids it dropped.
+func (r *Remote) replaced(old, idx *keyIndex, refused []error) {
 	for _, err := range refused {
 		r.logger.Warn("jwks: ignoring a key of the key set", "url", r.url, "error", err)
 	}
 	if len(idx.list) == 0 {
 		r.logger.Warn("jwks: the key set has no usable key; every token will be refused", "url", r.url)
 	}
+	r.mu.Lock()
+	r.noteWithdrawnLocked(old, idx)
+	r.mu.Unlock()
 }
 
 // nudge wakes the refresh goroutine so it reconsiders its wait (when fetches start failing).
@@ -406,12 +364,8 @@ func (r *Remote) loop() {
 			continue
 		case <-timer.C:
 		}
-		// Not the unknown-kid flight's key: joining one the budget stopped would skip
-		// this refresh.
-		_, err, _ := r.group.Do("refresh", func() (any, error) {
-			return nil, r.fetch("refresh")
-		})
-		if err != nil {
+		// A fetch already in progress serves as this refresh.
+		if err := r.fetchNow("refresh"); err != nil {
 			backoff = min(2*backoff, r.maxRetry)
 		} else {
 			backoff = r.retryInterval
@@ -461,6 +415,10 @@ func (r *Remote) Close() error {
 		return nil
 	}
 	r.closed = true
+	if r.deferred != nil {
+		r.deferred.Stop()
+		r.deferred = nil
+	}
 	r.mu.Unlock()
 	r.cancel()
 	<-r.done

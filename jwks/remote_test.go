@@ -123,7 +123,7 @@ func TestRemoteOutageAtStartThenRecovery(t *testing.T) {
 	defer cancel()
 	require.ErrorIs(t, r.Ready(ctx), jwks.ErrKeysUnavailable)
 
-	// The background retries do not wait for the unknown-kid budget (5 minutes here).
+	// The background retries do not wait for the unknown-kid interval (30 s here).
 	iss.SetDown(false)
 	ctx, cancel = context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -241,27 +241,38 @@ func TestRemoteUnknownKidFloodCausesOneFetch(t *testing.T) {
 	tok := parseUnverified(t, iss.Token().KeyID("ins_flood").Sign())
 	iss.ResetHits()
 
-	wave := func() {
+	// wave sends 1,000 concurrent lookups and counts the 401 and 503 answers.
+	wave := func() (unknown, unavailable int64) {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
-		var unknown atomic.Int64
+		var u, a atomic.Int64
 		for range 1000 {
 			wg.Go(func() {
 				<-start
 				_, err := r.KeyfuncCtx(t.Context())(tok)
-				if errors.Is(err, jwks.ErrUnknownKey) {
-					unknown.Add(1)
+				switch {
+				case errors.Is(err, jwks.ErrUnknownKey):
+					u.Add(1)
+				case errors.Is(err, jwks.ErrKeysUnavailable):
+					a.Add(1)
 				}
 			})
 		}
 		close(start)
 		wg.Wait()
-		require.EqualValues(t, 1000, unknown.Load())
+		return u.Load(), a.Load()
 	}
-	wave()
+	unknown, unavailable := wave()
 	require.EqualValues(t, 1, iss.Hits(), "1,000 concurrent lookups of one unknown kid: one fetch")
-	wave()
+	// The lookup that started the fetch learns the kid is not published; the others
+	// arrived after it started, so it proves nothing for them, and the interval allows no
+	// second fetch: they are told to retry.
+	require.EqualValues(t, 1, unknown)
+	require.EqualValues(t, 999, unavailable)
+	unknown, unavailable = wave()
 	require.EqualValues(t, 1, iss.Hits(), "a second wave within the interval: no fetch")
+	require.EqualValues(t, 0, unknown)
+	require.EqualValues(t, 1000, unavailable)
 }
 
 func TestRemoteUnknownKidInterval(t *testing.T) {
@@ -275,12 +286,14 @@ func TestRemoteUnknownKidInterval(t *testing.T) {
 	require.ErrorIs(t, lookup(), jwks.ErrUnknownKey)
 	require.EqualValues(t, 2, iss.Hits())
 	clock.Advance(59 * time.Second)
-	require.ErrorIs(t, lookup(), jwks.ErrUnknownKey)
+	require.ErrorIs(t, lookup(), jwks.ErrKeysUnavailable, "within the interval: no fetch, retry later")
 	require.EqualValues(t, 2, iss.Hits(), "within the interval")
 
-	// A real rotation inside the window waits for the budget...
+	// A real rotation inside the window is told to retry, never refused...
 	iss.Rotate()
-	require.ErrorIs(t, verify(t.Context(), r, iss.Token().Sign()), jwks.ErrUnknownKey)
+	err := verify(t.Context(), r, iss.Token().Sign())
+	require.ErrorIs(t, err, jwks.ErrKeysUnavailable)
+	require.NotErrorIs(t, err, jwks.ErrUnknownKey)
 	// ...and is picked up as soon as the interval has passed.
 	clock.Advance(time.Second)
 	require.NoError(t, verify(t.Context(), r, iss.Token().Sign()))

@@ -21,8 +21,9 @@ var errReadOnly = errors.New("jwks: key storage is read-only; keys come from the
 // A failed fetch never calls KeyReplaceAll, so the keys already known stay.
 type indexStorage struct {
 	idx atomic.Pointer[keyIndex]
-	// onReplace, when set, is told about each new index and the keys it refused.
-	onReplace func(idx *keyIndex, refused []error)
+	// onReplace, when set, is told about each new index, the one it replaced and the keys
+	// it refused.
+	onReplace func(old, idx *keyIndex, refused []error)
 }
 
 var _ jwkset.Storage = (*indexStorage)(nil)
@@ -56,9 +57,9 @@ func (s *indexStorage) size() int { return len(s.idx.Load().list) }
 func (s *indexStorage) KeyReplaceAll(_ context.Context, given []jwkset.JWK) error {
 	var refused []error
 	idx := buildIndex(given, func(_ string, err error) { refused = append(refused, err) })
-	s.idx.Store(idx)
+	old := s.idx.Swap(idx)
 	if s.onReplace != nil {
-		s.onReplace(idx, refused)
+		s.onReplace(old, idx, refused)
 	}
 	return nil
 }
