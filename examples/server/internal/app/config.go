@@ -337,7 +337,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		if !strings.HasPrefix(c.DatabaseURL, sqlitePrefix) {
 			bad(EnvDatabaseURL, "is not SQLite, but no key source is set (%s): dev mode runs on a local SQLite database only", keySourceVariablesInText)
 		}
-		if host, _, err := net.SplitHostPort(c.Addr); err == nil && !isLoopbackHost(host) {
+		if host, _, err := net.SplitHostPort(c.Addr); err == nil && !jwks.IsLoopback(host) {
 			bad(EnvAddr, "%q is not a loopback address, but no key source is set (%s): dev mode listens on loopback only", c.Addr, keySourceVariablesInText)
 		}
 		for _, list := range []struct {
@@ -345,7 +345,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			origins []string
 		}{{EnvAuthorizedParties, c.AuthorizedParties}, {EnvCORSAllowedOrigins, c.CORSAllowedOrigins}} {
 			for _, o := range list.origins {
-				if u, err := url.Parse(o); err == nil && !isLoopbackHost(u.Hostname()) {
+				if u, err := url.Parse(o); err == nil && !jwks.IsLoopback(u.Hostname()) {
 					bad(list.name, "%q is not a local origin, but no key source is set (%s): dev mode serves local frontends only", o, keySourceVariablesInText)
 				}
 			}
@@ -391,7 +391,7 @@ func checkServiceURL(raw string) error {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return errors.New("must have no user info, query or fragment")
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && jwks.IsLoopback(u.Hostname())) {
 		return fmt.Errorf("%q must use https (http only on a loopback host)", raw)
 	}
 	return nil
@@ -424,15 +424,6 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q names the default port, which browsers omit", o)
 	}
 	return nil
-}
-
-// isLoopbackHost reports whether host is "localhost" or a loopback IP address.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // redactURL returns a database or Redis URL fit for a log line: no password, no query

@@ -189,6 +189,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"dev mode behind proxies", env{EnvTrustedProxies: "10.0.0.0/8"}, "TRUSTED_PROXIES: set, but no key source is", ""},
 		{"dev mode on PostgreSQL", env{EnvDatabaseURL: "postgres://app:hunter2@db/app"}, "DATABASE_URL: is not SQLite, but no key source is set", "hunter2"},
 		{"dev mode on every interface", env{EnvAddr: ":8000"}, "ADDR: \":8000\" is not a loopback address", ""},
+		{"dev mode on a look-alike of localhost", env{EnvAddr: "localhoſt:8000"}, "ADDR: \"localhoſt:8000\" is not a loopback address", ""},
+		{"JWKS URL over http on an absolute name", with(iss, EnvJWKSURL, "http://localhost.:1234/jwks"), "CLERK_JWKS_URL: \"http://localhost.:1234/jwks\" must use https", ""},
 		{"dev mode for a remote frontend", env{EnvCORSAllowedOrigins: "https://app.example.com"}, "CORS_ALLOWED_ORIGINS: \"https://app.example.com\" is not a local origin", ""},
 		{"dev mode with a remote authorized party", env{EnvAuthorizedParties: "https://app.example.com"}, "CLERK_AUTHORIZED_PARTIES: \"https://app.example.com\" is not a local origin", ""},
 		{"authorized party with a path", with(iss, EnvAuthorizedParties, "https://app.example.com/"), "CLERK_AUTHORIZED_PARTIES: \"https://app.example.com/\" is not an origin", ""},
