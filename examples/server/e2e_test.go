@@ -154,6 +154,8 @@ func TestEndToEndKeySources(t *testing.T) {
 			env["ADDR"], env["CLERK_ISSUER"], env["DATABASE_URL"] = "127.0.0.1:0", f.iss.Issuer(), dbURL
 			s := startServer(t, env)
 			assert.Contains(t, s.stderr.String(), "config.keys="+name)
+			// No CLERK_AUTHORIZED_PARTIES outside dev mode: one warning naming the risk.
+			assert.Equal(t, 1, strings.Count(s.stderr.String(), "CLERK_AUTHORIZED_PARTIES is not set: the azp claim is not checked"))
 
 			resp, body := s.get(pathMe, f.sign(f.iss.Token().User("user_pem")))
 			assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
@@ -193,9 +195,12 @@ func TestEndToEndConfigErrors(t *testing.T) {
 		"DATABASE_URL":         "mysql://app:hunter2@db.internal/app",
 		"TRUSTED_PROXIES":      "10.0.0.0/33",
 		"CORS_ALLOWED_ORIGINS": "*",
+		// Set, but listing nothing: an error, not "no authorized parties".
+		"CLERK_AUTHORIZED_PARTIES": ",",
 	})
 	assert.Equal(t, 2, cmd.code)
-	for _, want := range []string{"invalid configuration", "CLERK_SECRET_KEY:", "DATABASE_URL:", "TRUSTED_PROXIES:", "CORS_ALLOWED_ORIGINS:"} {
+	for _, want := range []string{"invalid configuration", "CLERK_SECRET_KEY:", "DATABASE_URL:", "TRUSTED_PROXIES:", "CORS_ALLOWED_ORIGINS:",
+		"CLERK_AUTHORIZED_PARTIES: set, but every comma-separated item is empty"} {
 		assert.Contains(t, cmd.stderr, want)
 	}
 	for _, secret := range []string{"TOPSECRET", "hunter2"} {

@@ -151,6 +151,7 @@ func walk(t *testing.T, s *server, f *fixture, breakDB func(t *testing.T)) {
 	resp, body := s.get(pathHealth, "")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.JSONEq(t, `{"status":"healthy"}`, string(body))
+	assert.NotContains(t, s.stderr.String(), "CLERK_AUTHORIZED_PARTIES is not set", "parties are set")
 
 	// /me refuses anything but a valid session of this instance, from the app's origin.
 	other := clerkauthtest.NewIssuer()
