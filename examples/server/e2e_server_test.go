@@ -223,6 +223,12 @@ func (s *server) stop() int {
 // do sends a request to the server and returns the answer with its body read.
 func (s *server) do(method, path string, header http.Header, body []byte) (*http.Response, []byte) {
 	s.t.Helper()
+	return s.doHost("", method, path, header, body)
+}
+
+// doHost is do with the Host header set to host ("" for the server's address).
+func (s *server) doHost(host, method, path string, header http.Header, body []byte) (*http.Response, []byte) {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, s.url+path, bytes.NewReader(body))
@@ -234,6 +240,9 @@ func (s *server) do(method, path string, header http.Header, body []byte) (*http
 	}
 	for k, v := range header {
 		req.Header[k] = v
+	}
+	if host != "" {
+		req.Host = host
 	}
 	s.requests.Add(1)
 	resp, err := s.client.Do(req)

@@ -221,7 +221,7 @@ func (a *App) keySource(ctx context.Context) (jwks.Source, string, error) {
 	default:
 		a.dev = newDevClerk(cfg.WebhookSecrets, cfg.AuthorizedParties)
 		a.onClose(func() error { a.dev.Close(); return nil })
-		a.log.Warn("DEV MODE: no key source is set; a local fake Clerk mints the tokens, /dev endpoints are on (loopback clients only)",
+		a.log.Warn("DEV MODE: no key source is set; a local fake Clerk mints the tokens, /dev endpoints are on (direct requests from this machine only)",
 			"fake_issuer", a.dev.issuer.Issuer())
 		// The real path: the fake Clerk's JWKS over HTTP, as Clerk's would be fetched.
 		keys, err := a.remote(ctx, jwks.RemoteConfig{URL: a.dev.issuer.JWKSURL()}, true)
