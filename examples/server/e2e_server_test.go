@@ -257,6 +257,23 @@ func (s *server) doHost(host, method, path string, header http.Header, body []by
 	return resp, data
 }
 
+// waitHealthy polls the health endpoint until it answers 200 (the server listens at
+// once, before its key set has loaded) and returns its last answer's body.
+func (s *server) waitHealthy() []byte {
+	s.t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		resp, body := s.get(pathHealth, "")
+		if resp.StatusCode == http.StatusOK {
+			return body
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("health still %s after %v: %s", resp.Status, startTimeout, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // get sends a GET with an optional bearer token.
 func (s *server) get(path, token string) (*http.Response, []byte) {
 	s.t.Helper()

@@ -153,6 +153,7 @@ func TestEndToEndKeySources(t *testing.T) {
 			env := keys(f.iss)
 			env["ADDR"], env["CLERK_ISSUER"], env["DATABASE_URL"] = "127.0.0.1:0", f.iss.Issuer(), dbURL
 			s := startServer(t, env)
+			s.waitHealthy()
 			assert.Contains(t, s.stderr.String(), "config.keys="+name)
 			// No CLERK_AUTHORIZED_PARTIES outside dev mode: one warning naming the risk.
 			assert.Equal(t, 1, strings.Count(s.stderr.String(), "CLERK_AUTHORIZED_PARTIES is not set: the azp claim is not checked"))

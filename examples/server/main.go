@@ -13,7 +13,7 @@
 //
 // Endpoints:
 //
-//	GET  /api/auth_core/health/                 {"status":"healthy"}, 503 {"status":"unhealthy"}
+//	GET  /api/auth_core/health/                 {"status":"healthy"}, 503 {"status":"unhealthy","checks":{…}}
 //	GET  /api/auth_core/me/                     the signed-in user and active organization
 //	POST /api/auth_core/webhooks/clerk/         Clerk's webhooks (Svix-signed)
 //	GET  /api/auth_core/orgs/{org_id}/members/  members of the active organization
