@@ -28,7 +28,7 @@ type backgroundKeys struct {
 	remote  *jwks.Remote
 	err     error
 	done    chan struct{} // closed when the starting goroutine ends
-	close   sync.Once
+	closing sync.Once
 }
 
 var (
@@ -123,7 +123,7 @@ func (k *backgroundKeys) Ping(context.Context) error {
 
 // Close stops the key set, a first fetch in flight included, and waits for it.
 func (k *backgroundKeys) Close() error {
-	k.close.Do(func() {
+	k.closing.Do(func() {
 		k.cancel()
 		<-k.done
 		if k.remote != nil {
