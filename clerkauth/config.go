@@ -3,7 +3,6 @@ package clerkauth
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -268,11 +267,5 @@ func checkOrigin(o string) error {
 	return nil
 }
 
-// isLoopback reports whether host is "localhost" or a loopback IP address.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// isLoopback reports whether host is "localhost" or a loopback IP address (jwks.IsLoopback).
+func isLoopback(host string) bool { return jwks.IsLoopback(host) }

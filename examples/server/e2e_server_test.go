@@ -223,6 +223,12 @@ func (s *server) stop() int {
 // do sends a request to the server and returns the answer with its body read.
 func (s *server) do(method, path string, header http.Header, body []byte) (*http.Response, []byte) {
 	s.t.Helper()
+	return s.doHost("", method, path, header, body)
+}
+
+// doHost is do with the Host header set to host ("" for the server's address).
+func (s *server) doHost(host, method, path string, header http.Header, body []byte) (*http.Response, []byte) {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, s.url+path, bytes.NewReader(body))
@@ -235,6 +241,9 @@ func (s *server) do(method, path string, header http.Header, body []byte) (*http
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	if host != "" {
+		req.Host = host
+	}
 	s.requests.Add(1)
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -246,6 +255,23 @@ func (s *server) do(method, path string, header http.Header, body []byte) (*http
 		s.t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
 	return resp, data
+}
+
+// waitHealthy polls the health endpoint until it answers 200 (the server listens at
+// once, before its key set has loaded) and returns its last answer's body.
+func (s *server) waitHealthy() []byte {
+	s.t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		resp, body := s.get(pathHealth, "")
+		if resp.StatusCode == http.StatusOK {
+			return body
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("health still %s after %v: %s", resp.Status, startTimeout, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // get sends a GET with an optional bearer token.

@@ -153,7 +153,10 @@ func TestEndToEndKeySources(t *testing.T) {
 			env := keys(f.iss)
 			env["ADDR"], env["CLERK_ISSUER"], env["DATABASE_URL"] = "127.0.0.1:0", f.iss.Issuer(), dbURL
 			s := startServer(t, env)
+			s.waitHealthy()
 			assert.Contains(t, s.stderr.String(), "config.keys="+name)
+			// No CLERK_AUTHORIZED_PARTIES outside dev mode: one warning naming the risk.
+			assert.Equal(t, 1, strings.Count(s.stderr.String(), "CLERK_AUTHORIZED_PARTIES is not set: the azp claim is not checked"))
 
 			resp, body := s.get(pathMe, f.sign(f.iss.Token().User("user_pem")))
 			assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
@@ -193,9 +196,12 @@ func TestEndToEndConfigErrors(t *testing.T) {
 		"DATABASE_URL":         "mysql://app:hunter2@db.internal/app",
 		"TRUSTED_PROXIES":      "10.0.0.0/33",
 		"CORS_ALLOWED_ORIGINS": "*",
+		// Set, but listing nothing: an error, not "no authorized parties".
+		"CLERK_AUTHORIZED_PARTIES": ",",
 	})
 	assert.Equal(t, 2, cmd.code)
-	for _, want := range []string{"invalid configuration", "CLERK_SECRET_KEY:", "DATABASE_URL:", "TRUSTED_PROXIES:", "CORS_ALLOWED_ORIGINS:"} {
+	for _, want := range []string{"invalid configuration", "CLERK_SECRET_KEY:", "DATABASE_URL:", "TRUSTED_PROXIES:", "CORS_ALLOWED_ORIGINS:",
+		"CLERK_AUTHORIZED_PARTIES: set, but every comma-separated item is empty"} {
 		assert.Contains(t, cmd.stderr, want)
 	}
 	for _, secret := range []string{"TOPSECRET", "hunter2"} {
@@ -284,8 +290,13 @@ func TestEndToEndDevMode(t *testing.T) {
 	demo, _ := me["id"].(string)
 	require.True(t, strings.HasPrefix(demo, "user_"), demo)
 
+	// The banner's dev curls send JSON, as the dev endpoints require.
+	assert.Equal(t, 2, strings.Count(logs, `/dev/token -H 'Content-Type: application/json' -d '{`)+
+		strings.Count(logs, `/dev/webhook -H 'Content-Type: application/json' -d '{`), "the banner's dev curls:\n%s", logs)
+
 	// POST /dev/token: an org admin, then the admin endpoint.
-	resp, body = s.do(http.MethodPost, "/dev/token", http.Header{},
+	jsonBody := http.Header{"Content-Type": {"application/json"}}
+	resp, body = s.do(http.MethodPost, "/dev/token", jsonBody,
 		[]byte(`{"user_id":"user_alice","email":"alice@example.com","org_id":"org_acme","role":"admin","permissions":["org:members:manage"]}`))
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	tok := decode[struct {
@@ -303,13 +314,31 @@ func TestEndToEndDevMode(t *testing.T) {
 		"organization":{"id":"org_acme","slug":"org_acme","role":"org:admin","permissions":["org:members:manage"]}}`, string(body))
 	resp, body = s.get(adminPath("org_acme"), tok.Token)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
-	resp, body = s.do(http.MethodPost, "/dev/token", http.Header{}, []byte(`{"lifetime_seconds":999999}`))
+	resp, body = s.do(http.MethodPost, "/dev/token", jsonBody, []byte(`{"lifetime_seconds":999999}`))
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s", body)
-	resp, _ = s.do(http.MethodPost, "/dev/token", http.Header{}, nil)
+	resp, _ = s.do(http.MethodPost, "/dev/token", jsonBody, nil)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "an empty body takes every default")
 
+	// Only direct requests from this machine: no CSRF, DNS rebinding or local proxy.
+	for name, h := range map[string]http.Header{
+		"text/plain":      {"Content-Type": {"text/plain"}},
+		"no content type": {},
+		"foreign origin":  {"Content-Type": {"application/json"}, "Origin": {"https://evil.example"}},
+		"null origin":     {"Content-Type": {"application/json"}, "Origin": {"null"}},
+		"forwarded":       {"Content-Type": {"application/json"}, "X-Forwarded-For": {"203.0.113.7"}},
+	} {
+		resp, body = s.do(http.MethodPost, "/dev/token", h, []byte(`{"user_id":"user_mallory","org_id":"org_acme","role":"admin"}`))
+		assert.Contains(t, []int{http.StatusForbidden, http.StatusUnsupportedMediaType}, resp.StatusCode, "%s: %s", name, body)
+		assert.NotContains(t, string(body), "token", name)
+	}
+	resp, body = s.doHost("evil.example:8000", http.MethodPost, "/dev/token", jsonBody, []byte(`{}`))
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "a foreign Host (DNS rebinding): %s", body)
+
 	// POST /dev/webhook: deactivate the demo user; its next request is refused.
-	resp, body = s.do(http.MethodPost, "/dev/webhook", http.Header{},
+	resp, body = s.do(http.MethodPost, "/dev/webhook", http.Header{"Content-Type": {"text/plain"}},
+		[]byte(`{"type":"user.deleted","data":{"id":"`+demo+`","deleted":true}}`))
+	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode, "a cross-site form could delete the user: %s", body)
+	resp, body = s.do(http.MethodPost, "/dev/webhook", jsonBody,
 		[]byte(`{"type":"user.deleted","data":{"id":"`+demo+`","deleted":true}}`))
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	resp, _ = s.get(pathMe, m[1])

@@ -147,10 +147,9 @@ func decode[T any](t *testing.T, body []byte) T {
 // then breaks its database (breakDB) to see the health check fail, stops it and checks
 // the audit trail.
 func walk(t *testing.T, s *server, f *fixture, breakDB func(t *testing.T)) {
-	// Health.
-	resp, body := s.get(pathHealth, "")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.JSONEq(t, `{"status":"healthy"}`, string(body))
+	// Health, once the key set has loaded.
+	require.JSONEq(t, `{"status":"healthy"}`, string(s.waitHealthy()))
+	assert.NotContains(t, s.stderr.String(), "CLERK_AUTHORIZED_PARTIES is not set", "parties are set")
 
 	// /me refuses anything but a valid session of this instance, from the app's origin.
 	other := clerkauthtest.NewIssuer()
@@ -169,9 +168,10 @@ func walk(t *testing.T, s *server, f *fixture, breakDB func(t *testing.T)) {
 		assert.Equal(t, `Bearer realm="api", error="invalid_token"`, resp.Header.Get("WWW-Authenticate"), name)
 		assert.NotContains(t, string(body), tok, name)
 	}
-	resp, _ = s.get(pathMe, "")
+	resp, body := s.get(pathMe, "")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Equal(t, `Bearer realm="api"`, resp.Header.Get("WWW-Authenticate"))
+	assert.JSONEq(t, `{"error":"unauthorized","detail":"authentication required"}`, string(body))
 
 	// First request: the user is provisioned from the token's claims.
 	alice := f.sign(f.user("user_alice", "alice@example.com", "Alice", "Liddell"))
@@ -323,7 +323,13 @@ func walk(t *testing.T, s *server, f *fixture, breakDB func(t *testing.T)) {
 	breakDB(t)
 	resp, body = s.get(pathHealth, "")
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-	assert.JSONEq(t, `{"status":"unhealthy"}`, string(body))
+	health := decode[struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}](t, body)
+	assert.Equal(t, "unhealthy", health.Status)
+	assert.Equal(t, "failing", health.Checks["database"], "%s", body)
+	assert.Equal(t, "ok", health.Checks["keys"], "%s", body)
 
 	// SIGTERM: a graceful shutdown, exit status 0.
 	require.Equal(t, 0, s.stop(), "exit status after SIGTERM; stderr:\n%s", s.stderr)

@@ -13,12 +13,12 @@
 //
 // Endpoints:
 //
-//	GET  /api/auth_core/health/                 {"status":"healthy"}, 503 {"status":"unhealthy"}
+//	GET  /api/auth_core/health/                 {"status":"healthy"}, 503 {"status":"unhealthy","checks":{…}}
 //	GET  /api/auth_core/me/                     the signed-in user and active organization
 //	POST /api/auth_core/webhooks/clerk/         Clerk's webhooks (Svix-signed)
 //	GET  /api/auth_core/orgs/{org_id}/members/  members of the active organization
 //	GET  /api/auth_core/orgs/{org_id}/admin/    the same with profiles, for org:admin
-//	POST /dev/token, POST /dev/webhook          dev mode only, loopback clients only
+//	POST /dev/token, POST /dev/webhook          dev mode only, direct JSON requests from this machine only
 //
 // Standard output carries only the audit trail, one JSON line per request; operational
 // logs go to standard error. SIGINT or SIGTERM shut the server down gracefully. The exit

@@ -49,6 +49,7 @@ func mintTokens(ctx context.Context, client *http.Client, baseURL string, users 
 		if err != nil {
 			return nil, err
 		}
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
 			return nil, fmt.Errorf("minting tokens: %w", err)

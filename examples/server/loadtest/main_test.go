@@ -59,9 +59,15 @@ func TestLoopbackBaseURL(t *testing.T) {
 		"http://127.8.9.10:8000/": "http://127.8.9.10:8000",
 		"http://localhost:8000":   "http://localhost:8000",
 		"https://[::1]:8443":      "https://[::1]:8443",
+		"http://LOCALHOST:8000":   "http://LOCALHOST:8000",
 	} {
 		got, err := loopbackBaseURL(raw)
 		require.NoError(t, err, raw)
 		assert.Equal(t, want, got)
+	}
+	// jwks.IsLoopback decides: no Unicode look-alike, absolute name or zone.
+	for _, raw := range []string{"http://localhoſt:8000", "http://localhost.:8000", "http://[::1%25lo]:8000", "http://127.1:8000"} {
+		_, err := loopbackBaseURL(raw)
+		assert.ErrorContains(t, err, "is not a loopback address", raw)
 	}
 }

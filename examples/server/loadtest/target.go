@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/unioneyes/authkit/examples/server/internal/app"
+	"github.com/unioneyes/authkit/jwks"
 )
 
 // target is the server under load.
@@ -45,9 +44,7 @@ func loopbackBaseURL(raw string) (string, error) {
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("-url %q must be a base URL (scheme://host:port)", raw)
 	}
-	host := u.Hostname()
-	ip := net.ParseIP(host)
-	if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+	if !jwks.IsLoopback(u.Hostname()) {
 		return "", fmt.Errorf("-url %q is not a loopback address (127.0.0.0/8, ::1 or localhost); refusing to send load elsewhere", raw)
 	}
 	return u.Scheme + "://" + u.Host, nil

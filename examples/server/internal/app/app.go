@@ -24,9 +24,10 @@ import (
 )
 
 const (
-	// keysReadyTimeout is how long start-up waits for a remote key set. A Remote that is
-	// not ready by then keeps retrying; requests answer 503 until it is.
-	keysReadyTimeout = 10 * time.Second
+	// devKeysTimeout is how long dev-mode start-up waits for the fake Clerk's key set,
+	// served on this machine. Other key sets are never waited for: the server listens at
+	// once, and requests answer 503 until the first keys arrive.
+	devKeysTimeout = 10 * time.Second
 	// redisTimeout bounds the start-up ping of Redis.
 	redisTimeout = 5 * time.Second
 	// userCacheTTL is how long a user read from the database is trusted without reading
@@ -56,7 +57,8 @@ type App struct {
 	cfg     Config
 	opts    Options
 	log     *slog.Logger
-	dev     *devClerk // dev mode only
+	dev     *devClerk       // dev mode only
+	keys    *backgroundKeys // a remote key set (not CLERK_JWT_KEY)
 	handler http.Handler
 
 	closers   []func() error // released by Close, last first
@@ -64,8 +66,11 @@ type App struct {
 	closeErr  error
 }
 
-// New connects to the database (and Redis), migrates it, loads the keys and builds the
-// request path. Nothing listens yet (Serve does). On error, whatever was opened is closed.
+// New connects to the database (and Redis), migrates it, starts loading the keys and
+// builds the request path. It does not wait for a remote key set (but for dev mode's
+// local one): until its first keys arrive, the health check answers 503 and so do the
+// requests that need them. Nothing listens yet (Serve does). On error, whatever was
+// opened is closed.
 func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	a := &App{cfg: cfg, opts: opts, log: opts.Logger}
 	if a.log == nil {
@@ -104,10 +109,10 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if remote, ok := keys.(*jwks.Remote); ok {
-		// Not ready until the first key set arrived: every authenticated request would
-		// answer 503 until then.
-		deps["keys"] = keysLoaded{remote}
+	if a.keys != nil {
+		// Not ready until the first key set arrived: every authenticated request
+		// answers 503 until then.
+		deps["keys"] = a.keys
 	}
 	var machine clerkauth.MachineVerifier
 	if cfg.SecretKey != "" {
@@ -206,48 +211,38 @@ func (a *App) keySource(ctx context.Context) (jwks.Source, string, error) {
 		keys, err := jwks.ParsePEM(cfg.JWTKey)
 		return keys, cfg.Issuer, err
 	case KeysJWKSURL:
-		keys, err := a.remote(ctx, jwks.RemoteConfig{URL: cfg.JWKSURL}, false)
-		return keys, cfg.Issuer, err
+		return a.remote(ctx, jwks.RemoteConfig{URL: cfg.JWKSURL}), cfg.Issuer, nil
 	case KeysBackendAPI:
-		keys, err := a.remote(ctx, jwks.RemoteConfig{URL: strings.TrimRight(cfg.APIURL, "/") + "/jwks", SecretKey: cfg.SecretKey}, false)
-		return keys, cfg.Issuer, err
+		return a.remote(ctx, jwks.RemoteConfig{URL: strings.TrimRight(cfg.APIURL, "/") + "/jwks", SecretKey: cfg.SecretKey}), cfg.Issuer, nil
 	case KeysPublishableKey:
 		pk, err := jwks.ParsePublishableKey(cfg.PublishableKey)
 		if err != nil {
 			return nil, "", err
 		}
-		keys, err := a.remote(ctx, jwks.RemoteConfig{URL: pk.JWKSURL()}, false)
-		return keys, cfg.Issuer, err
+		return a.remote(ctx, jwks.RemoteConfig{URL: pk.JWKSURL()}), cfg.Issuer, nil
 	default:
 		a.dev = newDevClerk(cfg.WebhookSecrets, cfg.AuthorizedParties)
 		a.onClose(func() error { a.dev.Close(); return nil })
-		a.log.Warn("DEV MODE: no key source is set; a local fake Clerk mints the tokens, /dev endpoints are on (loopback clients only)",
+		a.log.Warn("DEV MODE: no key source is set; a local fake Clerk mints the tokens, /dev endpoints are on (direct requests from this machine only)",
 			"fake_issuer", a.dev.issuer.Issuer())
 		// The real path: the fake Clerk's JWKS over HTTP, as Clerk's would be fetched.
-		keys, err := a.remote(ctx, jwks.RemoteConfig{URL: a.dev.issuer.JWKSURL()}, true)
-		return keys, a.dev.issuer.Issuer(), err
+		// It is on this machine: start-up waits for it, and fails without it.
+		keys := a.remote(ctx, jwks.RemoteConfig{URL: a.dev.issuer.JWKSURL()})
+		rctx, cancel := context.WithTimeout(ctx, devKeysTimeout)
+		defer cancel()
+		if err := keys.Ready(rctx); err != nil {
+			return nil, "", fmt.Errorf("the fake Clerk's key set: %w", err)
+		}
+		return keys, a.dev.issuer.Issuer(), nil
 	}
 }
 
-// remote starts a remote key set and waits a little for its first keys: required ones
-// (dev mode) fail start-up, others are retried in the background.
-func (a *App) remote(ctx context.Context, rc jwks.RemoteConfig, required bool) (*jwks.Remote, error) {
+// remote starts a remote key set in the background (see backgroundKeys); Close stops it.
+func (a *App) remote(ctx context.Context, rc jwks.RemoteConfig) *backgroundKeys {
 	rc.Logger = a.log
-	// The key set lives as long as the App (Close), not as long as the start-up context.
-	keys, err := jwks.NewRemote(context.WithoutCancel(ctx), rc)
-	if err != nil {
-		return nil, err
-	}
-	a.onClose(keys.Close)
-	rctx, cancel := context.WithTimeout(ctx, keysReadyTimeout)
-	defer cancel()
-	if err := keys.Ready(rctx); err != nil {
-		if required {
-			return nil, err
-		}
-		a.log.Warn("verification keys not loaded yet; retrying in the background, requests answer 503 until they arrive", "error", err)
-	}
-	return keys, nil
+	a.keys = startKeys(ctx, rc, a.log)
+	a.onClose(a.keys.Close)
+	return a.keys
 }
 
 // webhooks returns the webhook endpoint: verified, deduplicated, and applied to the

@@ -60,6 +60,10 @@ func newDevApp(t *testing.T, extra env) (*App, *syncBuffer, *syncBuffer) {
 func serve(a *App, method, path, remote, token string, body string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	r.RemoteAddr = remote
+	r.Host = "127.0.0.1:8000" // as a client on this machine sends it
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -105,7 +105,8 @@ type Config struct {
 	// Issuer is the exact iss of the instance's tokens: CLERK_ISSUER, or derived from the
 	// publishable key. Empty in dev mode (the fake Clerk's).
 	Issuer string
-	// AuthorizedParties is CLERK_AUTHORIZED_PARTIES: the origins allowed in azp.
+	// AuthorizedParties is CLERK_AUTHORIZED_PARTIES: the origins allowed in azp. None
+	// means azp is not checked (a start-up warning outside dev mode).
 	AuthorizedParties []string
 	// WebhookSecrets are the webhook signing secrets (CLERK_WEBHOOK_SECRET or its alias
 	// CLERK_WEBHOOK_SIGNING_SECRET; several, comma-separated, during a rotation). Secret.
@@ -122,8 +123,9 @@ type Config struct {
 	// CORSAllowedOrigins are the origins allowed to call with credentials
 	// (CORS_ALLOWED_ORIGINS).
 	CORSAllowedOrigins []string
-	// Warnings are harmless oddities found while loading (a variable that another one
-	// overrides, say), for the start-up log.
+	// Warnings are what the start-up log warns about: oddities found while loading (a
+	// variable that another one overrides, say) and risky settings (no authorized
+	// parties outside dev mode).
 	Warnings []string
 }
 
@@ -163,9 +165,10 @@ func (c Config) LogValue() slog.Value {
 }
 
 // LoadConfig reads and validates the configuration. lookup is os.LookupEnv, or a map's
-// lookup in tests; values are trimmed, and an empty value counts as unset. Every problem
-// found is reported in the one error (wrapping ErrInvalidConfig), each line naming its variable;
-// a secret's value is never quoted.
+// lookup in tests; values are trimmed, and an empty value counts as unset (but a list
+// variable set to nothing but commas is an error). Every problem found is reported in
+// the one error (wrapping ErrInvalidConfig), each line naming its variable; a secret's
+// value is never quoted.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	get := func(name string) string {
 		v, _ := lookup(name)
@@ -174,6 +177,16 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 	var problems []string
 	bad := func(name, format string, args ...any) {
 		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+	// list reads a comma-separated list. A variable that is set but lists nothing (","
+	// say) is an error: unset, a list means "none", which for CLERK_AUTHORIZED_PARTIES
+	// turns a check off; that must never come from a stray comma.
+	list := func(name, raw string) []string {
+		items := splitList(raw)
+		if raw != "" && len(items) == 0 {
+			bad(name, "set, but every comma-separated item is empty; unset it, or list at least one item")
+		}
+		return items
 	}
 	var c Config
 
@@ -244,7 +257,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		bad(EnvIssuer, "required with %s (or set %s to derive it)", c.KeySource, EnvPublishableKey)
 	}
 
-	for _, o := range splitList(get(EnvAuthorizedParties)) {
+	for _, o := range list(EnvAuthorizedParties, get(EnvAuthorizedParties)) {
 		if err := checkOrigin(o); err != nil {
 			bad(EnvAuthorizedParties, "%v", err)
 			continue
@@ -262,12 +275,12 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			bad(EnvWebhookSecret, "and %s are both set, to different values; set only one", EnvWebhookSigningSecret)
 		}
 	}
-	if list := splitList(secrets); len(list) > 0 {
+	if items := list(secretVar, secrets); len(items) > 0 {
 		// The verifier's errors never quote a secret.
-		if _, err := webhook.NewVerifier(webhook.VerifierConfig{Secrets: list}); err != nil {
+		if _, err := webhook.NewVerifier(webhook.VerifierConfig{Secrets: items}); err != nil {
 			bad(secretVar, "%v", err)
 		} else {
-			c.WebhookSecrets = list
+			c.WebhookSecrets = items
 		}
 	}
 
@@ -295,13 +308,13 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		bad(EnvRedisPrefix, "must be at most %d printable ASCII characters without spaces", maxRedisPrefixBytes)
 	}
 
-	if c.TrustedProxies = splitList(get(EnvTrustedProxies)); len(c.TrustedProxies) > 0 {
+	if c.TrustedProxies = list(EnvTrustedProxies, get(EnvTrustedProxies)); len(c.TrustedProxies) > 0 {
 		if _, err := audit.RightmostUntrusted(c.TrustedProxies...); err != nil {
 			bad(EnvTrustedProxies, "%v", err)
 		}
 	}
 
-	for _, o := range splitList(get(EnvCORSAllowedOrigins)) {
+	for _, o := range list(EnvCORSAllowedOrigins, get(EnvCORSAllowedOrigins)) {
 		if o == wildcardOrigin {
 			bad(EnvCORSAllowedOrigins, "%q is refused: credentials are allowed, so list the origins", o)
 			continue
@@ -337,7 +350,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		if !strings.HasPrefix(c.DatabaseURL, sqlitePrefix) {
 			bad(EnvDatabaseURL, "is not SQLite, but no key source is set (%s): dev mode runs on a local SQLite database only", keySourceVariablesInText)
 		}
-		if host, _, err := net.SplitHostPort(c.Addr); err == nil && !isLoopbackHost(host) {
+		if host, _, err := net.SplitHostPort(c.Addr); err == nil && !jwks.IsLoopback(host) {
 			bad(EnvAddr, "%q is not a loopback address, but no key source is set (%s): dev mode listens on loopback only", c.Addr, keySourceVariablesInText)
 		}
 		for _, list := range []struct {
@@ -345,11 +358,17 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			origins []string
 		}{{EnvAuthorizedParties, c.AuthorizedParties}, {EnvCORSAllowedOrigins, c.CORSAllowedOrigins}} {
 			for _, o := range list.origins {
-				if u, err := url.Parse(o); err == nil && !isLoopbackHost(u.Hostname()) {
+				if u, err := url.Parse(o); err == nil && !jwks.IsLoopback(u.Hostname()) {
 					bad(list.name, "%q is not a local origin, but no key source is set (%s): dev mode serves local frontends only", o, keySourceVariablesInText)
 				}
 			}
 		}
+	}
+
+	if !c.DevMode() && len(c.AuthorizedParties) == 0 {
+		c.Warnings = append(c.Warnings, EnvAuthorizedParties+" is not set: the azp claim is not checked, so a session token "+
+			"minted for any other origin of this Clerk instance (another of your subdomains or apps) is accepted, and so is one "+
+			"taken from a leaked __session cookie of such a site; list your frontends' origins")
 	}
 
 	if len(problems) > 0 {
@@ -391,7 +410,7 @@ func checkServiceURL(raw string) error {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return errors.New("must have no user info, query or fragment")
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && jwks.IsLoopback(u.Hostname())) {
 		return fmt.Errorf("%q must use https (http only on a loopback host)", raw)
 	}
 	return nil
@@ -424,15 +443,6 @@ func checkOrigin(o string) error {
 		return fmt.Errorf("%q names the default port, which browsers omit", o)
 	}
 	return nil
-}
-
-// isLoopbackHost reports whether host is "localhost" or a loopback IP address.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // redactURL returns a database or Redis URL fit for a log line: no password, no query

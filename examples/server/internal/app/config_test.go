@@ -49,7 +49,7 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, clerkauth.DefaultBackendAPIURL, c.APIURL)
 			assert.Empty(t, c.Issuer)
 			assert.Empty(t, c.WebhookSecrets)
-			assert.Empty(t, c.Warnings)
+			assert.Empty(t, c.Warnings, "no authorized-parties warning in dev mode")
 		}},
 		{"blank values count as unset", env{EnvJWTKey: "  ", EnvAddr: " ", EnvDatabaseURL: "\t"}, func(t *testing.T, c Config) {
 			assert.True(t, c.DevMode())
@@ -77,7 +77,7 @@ func TestLoadConfig(t *testing.T) {
 		}},
 		{"every key source set: the PEM key wins", env{
 			EnvJWTKey: pem, EnvJWKSURL: "https://clerk.example.com/.well-known/jwks.json",
-			EnvSecretKey: "sk_test_abc", EnvPublishableKey: pk,
+			EnvSecretKey: "sk_test_abc", EnvPublishableKey: pk, EnvAuthorizedParties: "https://app.example.com",
 		}, func(t *testing.T, c Config) {
 			assert.Equal(t, KeysPEM, c.KeySource)
 			assert.Equal(t, "sk_test_abc", c.SecretKey, "the secret key still verifies machine tokens")
@@ -97,8 +97,17 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, KeysPublishableKey, c.KeySource)
 			assert.Equal(t, "https://clerk.example.com", c.Issuer)
 			assert.False(t, c.DevMode())
+			// No authorized parties outside dev mode: one warning, naming the risk.
+			require.Len(t, c.Warnings, 1)
+			assert.Contains(t, c.Warnings[0], EnvAuthorizedParties+" is not set: the azp claim is not checked")
+			assert.Contains(t, c.Warnings[0], "another of your subdomains")
+			assert.Contains(t, c.Warnings[0], "leaked __session cookie")
 		}},
-		{"CLERK_ISSUER overrides the publishable key's", env{EnvPublishableKey: pk, EnvIssuer: "https://auth.example.com"}, func(t *testing.T, c Config) {
+		{"authorized parties: no warning", env{EnvPublishableKey: pk, EnvAuthorizedParties: "https://app.example.com"}, func(t *testing.T, c Config) {
+			assert.Equal(t, []string{"https://app.example.com"}, c.AuthorizedParties)
+			assert.Empty(t, c.Warnings)
+		}},
+		{"CLERK_ISSUER overrides the publishable key's", env{EnvPublishableKey: pk, EnvIssuer: "https://auth.example.com", EnvAuthorizedParties: "https://app.example.com"}, func(t *testing.T, c Config) {
 			assert.Equal(t, "https://auth.example.com", c.Issuer)
 			require.Len(t, c.Warnings, 1)
 			assert.Contains(t, c.Warnings[0], "differs from the publishable key's issuer")
@@ -189,6 +198,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"dev mode behind proxies", env{EnvTrustedProxies: "10.0.0.0/8"}, "TRUSTED_PROXIES: set, but no key source is", ""},
 		{"dev mode on PostgreSQL", env{EnvDatabaseURL: "postgres://app:hunter2@db/app"}, "DATABASE_URL: is not SQLite, but no key source is set", "hunter2"},
 		{"dev mode on every interface", env{EnvAddr: ":8000"}, "ADDR: \":8000\" is not a loopback address", ""},
+		{"dev mode on a look-alike of localhost", env{EnvAddr: "localhoſt:8000"}, "ADDR: \"localhoſt:8000\" is not a loopback address", ""},
+		{"JWKS URL over http on an absolute name", with(iss, EnvJWKSURL, "http://localhost.:1234/jwks"), "CLERK_JWKS_URL: \"http://localhost.:1234/jwks\" must use https", ""},
 		{"dev mode for a remote frontend", env{EnvCORSAllowedOrigins: "https://app.example.com"}, "CORS_ALLOWED_ORIGINS: \"https://app.example.com\" is not a local origin", ""},
 		{"dev mode with a remote authorized party", env{EnvAuthorizedParties: "https://app.example.com"}, "CLERK_AUTHORIZED_PARTIES: \"https://app.example.com\" is not a local origin", ""},
 		{"authorized party with a path", with(iss, EnvAuthorizedParties, "https://app.example.com/"), "CLERK_AUTHORIZED_PARTIES: \"https://app.example.com/\" is not an origin", ""},
@@ -210,6 +221,15 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"CORS origin with a path", with(iss, EnvCORSAllowedOrigins, "https://app.example.com/login"), "CORS_ALLOWED_ORIGINS: \"https://app.example.com/login\" is not an origin", ""},
 		{"CORS origin with the default port", with(iss, EnvCORSAllowedOrigins, "https://app.example.com:443"), "names the default port", ""},
 		{"CORS null origin", with(iss, EnvCORSAllowedOrigins, "null"), "CORS_ALLOWED_ORIGINS: \"null\" is not an origin", ""},
+		// A list variable that is set but lists nothing: never "none" by accident (an
+		// empty CLERK_AUTHORIZED_PARTIES turns the azp check off).
+		{"authorized parties of empty items", with(iss, EnvAuthorizedParties, ","), "CLERK_AUTHORIZED_PARTIES: set, but every comma-separated item is empty", ""},
+		{"authorized parties of blank items", with(iss, EnvAuthorizedParties, " , ,\t,"), "CLERK_AUTHORIZED_PARTIES: set, but every comma-separated item is empty", ""},
+		{"trusted proxies of empty items", with(iss, EnvTrustedProxies, ",,"), "TRUSTED_PROXIES: set, but every comma-separated item is empty", ""},
+		{"CORS origins of empty items", with(iss, EnvCORSAllowedOrigins, ","), "CORS_ALLOWED_ORIGINS: set, but every comma-separated item is empty", ""},
+		{"webhook secret of empty items", with(iss, EnvWebhookSecret, ", ,"), "CLERK_WEBHOOK_SECRET: set, but every comma-separated item is empty", ""},
+		{"webhook alias secret of empty items", with(iss, EnvWebhookSigningSecret, ","), "CLERK_WEBHOOK_SIGNING_SECRET: set, but every comma-separated item is empty", ""},
+		{"dev mode with authorized parties of empty items", env{EnvAuthorizedParties: ","}, "CLERK_AUTHORIZED_PARTIES: set, but every comma-separated item is empty", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"text/template"
@@ -60,27 +59,15 @@ func newDevClerk(secrets, parties []string) *devClerk {
 // Close stops the fake Clerk's server.
 func (d *devClerk) Close() { d.issuer.Close() }
 
-// routes registers the dev endpoints, for loopback clients only: in dev mode anyone who
-// can reach /dev/token can sign in as anyone.
+// routes registers the dev endpoints behind devGuard: in dev mode anyone who can get a
+// request through /dev/token can sign in as anyone.
 func (d *devClerk) routes(mux *http.ServeMux) {
-	mux.Handle("POST /dev/token", loopbackOnly(http.HandlerFunc(d.handleToken)))
-	mux.Handle("POST /dev/webhook", loopbackOnly(http.HandlerFunc(d.handleWebhook)))
-	mux.Handle("GET /dev/jwks.json", loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("POST /dev/token", devGuard(http.HandlerFunc(d.handleToken)))
+	mux.Handle("POST /dev/webhook", devGuard(http.HandlerFunc(d.handleWebhook)))
+	mux.Handle("GET /dev/jwks.json", devGuard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(d.issuer.JWKS())
 	})))
-}
-
-// loopbackOnly refuses (403) requests whose TCP peer is not a loopback address.
-func loopbackOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusForbidden, orgctx.CodeAccessDenied, "dev endpoints answer loopback clients only")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // devTokenRequest is the body of POST /dev/token; every field is optional.
@@ -290,13 +277,16 @@ Who am I? (a token for the demo user {{.DemoUser}}, valid for one hour):
 More tokens: POST /dev/token, every field optional (user_id, session_id, email,
 first_name, last_name, org_id, org_slug, role, permissions, lifetime_seconds, azp):
 
-  TOKEN=$(curl -s -X POST {{.URL}}/dev/token -d '{"user_id":"user_alice","org_id":"org_acme","role":"org:admin"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  TOKEN=$(curl -s {{.URL}}/dev/token -H 'Content-Type: application/json' -d '{"user_id":"user_alice","org_id":"org_acme","role":"org:admin"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
   curl -s -H "Authorization: Bearer $TOKEN" {{.URL}}/api/auth_core/orgs/org_acme/admin/
 
 Webhooks, signed for you: POST /dev/webhook with a Clerk event. Deactivate the demo
 user, and its next request is refused (403):
 
-  curl -s -X POST {{.URL}}/dev/webhook -d '{"type":"user.deleted","data":{"id":"{{.DemoUser}}","deleted":true}}'
+  curl -s {{.URL}}/dev/webhook -H 'Content-Type: application/json' -d '{"type":"user.deleted","data":{"id":"{{.DemoUser}}","deleted":true}}'
+
+The /dev endpoints answer direct requests from this machine only: a loopback client
+and Host, no proxy headers, a local Origin if any, and JSON bodies.
 ==================================================================================
 
 `

@@ -27,5 +27,7 @@
 //	  → CORS (the configured origins only, with credentials)
 //	    → routes: health and webhook as they are;
 //	              /me and /orgs/… behind the Clerk middleware and the org guards;
-//	              /dev/… in dev mode only, for loopback clients only
+//	              /dev/… in dev mode only, for direct requests from this machine only
+//	              (loopback peer and Host, no forwarding header, a local Origin if
+//	              any, JSON bodies)
 package app

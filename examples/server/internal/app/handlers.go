@@ -6,10 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/unioneyes/authkit/jwks"
 
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/orgctx"
@@ -18,48 +17,84 @@ import (
 // healthTimeout bounds the database (and Redis) checks of one health request.
 const healthTimeout = 2 * time.Second
 
-// pinger is a dependency the health check asks: the SQL store, the Redis store.
+// pinger is a dependency the health check asks: the SQL store, the Redis store, a remote
+// key set.
 type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// keysLoaded is the health of a remote key set: it answers once a first key set has been
-// loaded (later failures of Clerk's endpoint keep the known keys, and do not count).
-type keysLoaded struct{ remote *jwks.Remote }
+// Health check verdicts, per dependency.
+const (
+	checkOK            = "ok"
+	checkFailing       = "failing"
+	checkNotLoadedYet  = "not loaded yet"
+	healthStatusOK     = "healthy"
+	healthStatusFailed = "unhealthy"
+)
 
-// Ping reports, without waiting, whether keys were loaded.
-func (k keysLoaded) Ping(ctx context.Context) error {
-	done, cancel := context.WithCancel(ctx)
-	cancel() // Ready answers at once: loaded, or not
-	return k.remote.Ready(done)
-}
-
-// healthHandler answers GET /api/auth_core/health/: 200 {"status":"healthy"} when every
-// dependency answers, else 503 {"status":"unhealthy"}. The reason goes to the log, once
-// per change of state, never to the client.
+// healthHandler answers GET /api/auth_core/health/: 200 {"status":"healthy"} (the Django
+// endpoint's answer) when every dependency answers, else 503 {"status":"unhealthy",
+// "checks":{…}} with a verdict per dependency: "ok", "failing", or for the keys "not
+// loaded yet". The reason of a failure goes to the log, once per change of state, never
+// to the client.
 type healthHandler struct {
-	deps      map[string]pinger
+	deps      map[string]pinger // "database", "redis", "keys"
 	log       *slog.Logger
 	unhealthy atomic.Bool
 }
 
-// ServeHTTP pings every dependency within healthTimeout.
+// healthResponse is the body of the health answer.
+type healthResponse struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"` // when unhealthy
+}
+
+// ServeHTTP pings every dependency at once, within healthTimeout.
 func (h *healthHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs = make(map[string]error, len(h.deps))
+	)
 	for name, dep := range h.deps {
-		if err := dep.Ping(ctx); err != nil {
-			if !h.unhealthy.Swap(true) {
-				h.log.Error("health: dependency failing", "dependency", name, "error", err)
-			}
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy"})
-			return
+		wg.Go(func() {
+			err := dep.Ping(ctx)
+			mu.Lock()
+			errs[name] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+
+	checks := make(map[string]string, len(errs))
+	var failures []any
+	level := slog.LevelWarn // only keys not loaded yet: starting
+	for name, err := range errs {
+		switch {
+		case err == nil:
+			checks[name] = checkOK
+			continue
+		case errors.Is(err, errKeysNotLoaded):
+			checks[name] = checkNotLoadedYet
+		default:
+			checks[name] = checkFailing
+			level = slog.LevelError
 		}
+		failures = append(failures, slog.String(name, err.Error()))
+	}
+	if len(failures) > 0 {
+		if !h.unhealthy.Swap(true) {
+			h.log.Log(r.Context(), level, "health: unhealthy", slog.Group("checks", failures...))
+		}
+		writeJSON(w, http.StatusServiceUnavailable, healthResponse{Status: healthStatusFailed, Checks: checks})
+		return
 	}
 	if h.unhealthy.Swap(false) {
-		h.log.Info("health: dependencies answer again")
+		h.log.Info("health: every dependency answers")
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "healthy"})
+	writeJSON(w, http.StatusOK, healthResponse{Status: healthStatusOK})
 }
 
 // meResponse is the body of GET /api/auth_core/me/, the Django endpoint's shape.

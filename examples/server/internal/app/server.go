@@ -22,10 +22,12 @@ const (
 	shutdownTimeout = 20 * time.Second
 )
 
-// Serve listens on the configured address and serves until ctx ends, then shuts down
-// gracefully: no new connections, requests in flight get shutdownTimeout to finish. It
-// logs "listening" with the actual URL (ADDR may ask for port 0), prints the DEV MODE
-// banner in dev mode, and returns nil after a clean shutdown. It does not Close the App.
+// Serve listens on the configured address and serves until ctx ends (or a remote key set
+// fails to start, which only a configuration LoadConfig did not catch can cause), then
+// shuts down gracefully: no new connections, requests in flight get shutdownTimeout to
+// finish. It logs "listening" with the actual URL (ADDR may ask for port 0), prints the
+// DEV MODE banner in dev mode, and returns nil after a clean shutdown. It does not Close
+// the App.
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -53,10 +55,22 @@ func (a *App) Serve(ctx context.Context) error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
+	var keysStarted <-chan struct{} // a remote key set that may fail to start; nil: none
+	if a.keys != nil {
+		keysStarted = a.keys.started
+	}
+	var failed error
+	for failed == nil && ctx.Err() == nil {
+		select {
+		case err := <-served:
+			return fmt.Errorf("serving: %w", err)
+		case <-keysStarted:
+			keysStarted = nil
+			if a.keys.err != nil { // a configuration LoadConfig did not catch
+				failed = fmt.Errorf("verification keys: %w", a.keys.err)
+			}
+		case <-ctx.Done():
+		}
 	}
 	a.log.Info("shutting down", "grace", shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
@@ -67,6 +81,9 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serving: %w", err)
+	}
+	if failed != nil {
+		return failed
 	}
 	a.log.Info("shut down cleanly")
 	return nil
