@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,7 +66,10 @@ type UserCache struct {
 	now      func() time.Time
 	group    singleflight.Group
 	// writes counts the writes made through the cache: a store read that a write
-	// overtook does not put its (older) result in the cache.
+	// overtook does not put its (older) result in the cache. mu makes "no write since the
+	// read began, so store the snapshot" one step with respect to writes, which bump
+	// writes and drop the entry under it too.
+	mu     sync.Mutex
 	writes atomic.Uint64
 }
 
@@ -113,6 +117,8 @@ func (c *UserCache) Store() UserStore { return c.store }
 // Forget drops a user from the cache: the next read asks the store, and a read already
 // under way does not put what it finds in the cache.
 func (c *UserCache) Forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.writes.Add(1)
 	c.group.Forget(id)
 	c.entries.Invalidate(id)
@@ -138,11 +144,13 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 		if err != nil {
 			return nil, err
 		}
-		snap := cloneUser(u)
+		snap := cachedUser{u: cloneUser(u), at: c.now()}
+		c.mu.Lock()
 		if c.writes.Load() == writes {
-			c.entries.Set(id, cachedUser{u: snap, at: c.now()})
+			c.entries.Set(id, snap)
 		}
-		return snap, nil
+		c.mu.Unlock()
+		return snap.u, nil
 	})
 	var err error
 	select {

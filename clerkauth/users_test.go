@@ -293,3 +293,51 @@ func TestDeactivationIsNotLostToAReadInFlight(t *testing.T) {
 	clock.Advance(time.Minute)
 	require.Equal(t, http.StatusForbidden, f.serve(bearer(tok)).Code, "every request after it is refused")
 }
+
+// F4: a user.deleted that lands after the cache's store read returned, but before the
+// cache stores what it read, must win: the snapshot is stored only if no write happened
+// since the read began, atomically with that check. The clock hook runs the deactivation
+// through the cache at the first reading of the clock after the store answered, which is
+// where the cache stamps the snapshot it is about to store.
+func TestDeactivationBetweenReadAndStoreIsNotLost(t *testing.T) {
+	store := newFakeUsers()
+	store.users["user_1"] = clerkauth.User{ID: "user_1"}
+	var (
+		cache   *clerkauth.UserCache
+		armed   atomic.Bool // set once the store answered the read under test
+		fired   atomic.Bool
+		hookErr error
+	)
+	now := func() time.Time {
+		if armed.Load() && fired.CompareAndSwap(false, true) {
+			_, hookErr = cache.DeactivateUser(context.Background(), "user_1", testNow) // the webhook
+		}
+		return testNow
+	}
+	var err error
+	cache, err = clerkauth.NewUserCache(armingStore{store, &armed}, clerkauth.UserCacheConfig{TTL: time.Hour, Now: now})
+	require.NoError(t, err)
+
+	u, err := cache.GetUser(t.Context(), "user_1")
+	require.NoError(t, err)
+	require.True(t, u.Active(), "the read began before the webhook")
+	require.True(t, fired.Load(), "the deactivation ran inside the read, after the store answered")
+	require.NoError(t, hookErr)
+
+	armed.Store(false)
+	u, err = cache.GetUser(t.Context(), "user_1")
+	require.NoError(t, err)
+	require.False(t, u.Active(), "the cache kept the snapshot read before the deactivation")
+}
+
+// armingStore arms a flag when its GetUser has answered.
+type armingStore struct {
+	*fakeUsers
+	armed *atomic.Bool
+}
+
+func (s armingStore) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
+	u, err := s.fakeUsers.GetUser(ctx, id)
+	s.armed.Store(true)
+	return u, err
+}
