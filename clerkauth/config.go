@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/unioneyes/authkit/internal/nilcheck"
 	"github.com/unioneyes/authkit/jwks"
 )
 
@@ -30,7 +31,8 @@ var ErrInvalidConfig = errors.New("clerkauth: invalid configuration")
 
 // Config configures NewVerifier. Zero fields take the documented defaults; NewVerifier
 // checks everything once and copies what it keeps, so changing a Config afterwards has
-// no effect.
+// no effect. An interface field holding a nil pointer (a nil *UserCache as Users, say) is
+// an error, never taken for "not set".
 type Config struct {
 	// Keys verify the tokens' signatures: a *jwks.Remote (Clerk's JWKS) or a
 	// *jwks.Static (Clerk's PEM key, networkless). Use one key source per Clerk instance: a
@@ -124,6 +126,15 @@ type settings struct {
 }
 
 func (c Config) validate() (*settings, error) {
+	// A typed nil (a nil *UserCache given as Users) would panic on the first request.
+	for _, f := range [...]struct {
+		name  string
+		value any
+	}{{"Keys", c.Keys}, {"Users", c.Users}, {"Revocations", c.Revocations}, {"TokenCache", c.TokenCache}, {"Machine", c.Machine}} {
+		if f.value != nil && nilcheck.IsNil(f.value) {
+			return nil, fmt.Errorf("%w: Config.%s is a nil %T", ErrInvalidConfig, f.name, f.value)
+		}
+	}
 	s := &settings{
 		keys:     c.Keys,
 		leeway:   c.Leeway,

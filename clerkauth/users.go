@@ -11,6 +11,8 @@ import (
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/unioneyes/authkit/internal/nilcheck"
 )
 
 // Errors of the checks a configured store adds to verification.
@@ -85,6 +87,9 @@ type cachedUser struct {
 func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrInvalidConfig)
+	}
+	if nilcheck.IsNil(store) {
+		return nil, fmt.Errorf("%w: a UserCache needs a store, not a nil %T", ErrInvalidConfig, store)
 	}
 	if cfg.TTL < 0 || cfg.MaxStale < 0 || cfg.MaxEntries < 0 {
 		return nil, fmt.Errorf("%w: negative UserCacheConfig value", ErrInvalidConfig)

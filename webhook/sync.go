@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/internal/nilcheck"
 	"github.com/unioneyes/authkit/orgctx"
 )
 
@@ -111,12 +112,26 @@ type SyncConfig struct {
 // "basic_member" "org:member", and any other key without the "org:" prefix
 // gets it.
 //
-// Sync fails with [ErrInvalidConfig] when no store is given or
+// Sync fails with [ErrInvalidConfig] when no store is given, a store field
+// holds a typed nil (a nil pointer behind the interface, such as
+// verifier.Users() of a verifier configured without Users), or
 // RevocationTTL is negative. Calling it twice registers the functions
 // twice (harmless, as they are idempotent, but wasteful).
 func (h *Handler) Sync(cfg SyncConfig) error {
 	if cfg.Users == nil && cfg.Orgs == nil && cfg.Revocations == nil {
 		return fmt.Errorf("%w: Sync needs at least one of Users, Orgs and Revocations", ErrInvalidConfig)
+	}
+	for _, f := range [...]struct {
+		name, hint string
+		store      any
+	}{
+		{"Users", " (verifier.Users() of a verifier without Config.Users? give Sync the user store itself)", cfg.Users},
+		{"Orgs", "", cfg.Orgs},
+		{"Revocations", "", cfg.Revocations},
+	} {
+		if f.store != nil && nilcheck.IsNil(f.store) {
+			return fmt.Errorf("%w: SyncConfig.%s is a nil %T%s", ErrInvalidConfig, f.name, f.store, f.hint)
+		}
 	}
 	if cfg.RevocationTTL < 0 {
 		return fmt.Errorf("%w: RevocationTTL must not be negative", ErrInvalidConfig)
