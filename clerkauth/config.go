@@ -83,7 +83,11 @@ type Config struct {
 	// (403, ErrUserDeactivated) and puts the user in the context (UserFromContext). Known
 	// users are answered from memory: give a *UserCache (and the same one to the webhook
 	// sync) to choose its settings; any other store is wrapped in a UserCache with the
-	// defaults.
+	// defaults. A machine credential that acts for a user (an OAuth access token, a
+	// user's API key: its subject is "user_…") meets the same checks: refused (403) once
+	// the user is deactivated, 503 when the store cannot say, the user in the context; an
+	// unknown user is created with the id alone. Credentials of organizations, machines
+	// and service accounts are not checked against users.
 	Users UserStore
 
 	// Revocations, when set, refuses tokens of sessions Clerk revoked or ended (401,

@@ -68,14 +68,17 @@ func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPrefl
 
 // Middleware authenticates requests with v. A verified session goes into the request
 // context (SessionFromContext, and orgctx for its organization; UserFromContext when the
-// verifier has a UserStore). By default the session is required. Answers:
+// verifier has a UserStore), as does a machine credential a route accepts
+// (PrincipalFromContext; UserFromContext too when it acts for a user). By default the
+// session is required. Answers:
 //
 //   - no token (or a non-Bearer scheme): 401 with a bare Bearer challenge;
 //   - a malformed Authorization header, several credentials, a token over the size
 //     limit: 400 error="invalid_request";
 //   - a token that fails verification, or of a revoked session: 401
 //     error="invalid_token";
-//   - a user deactivated by webhook: 403 "access_denied";
+//   - a user deactivated by webhook: 403 "access_denied", with a session or with a
+//     machine credential acting for the user (an OAuth access token, a user's API key);
 //   - keys or stores that cannot answer: 503 with Retry-After.
 //
 // Bodies are small JSON that never carries the token or the reason; the reason reaches
@@ -112,11 +115,19 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 				var p *Principal
 				if p, err = m.machine(r, token, kind, fromHeader); err == nil {
 					annotatePrincipal(ctx, p)
-					// Authenticated, without an active organization: the orgctx guards
-					// answer 403, not 401.
-					ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
-					next.ServeHTTP(w, r.WithContext(ctx))
-					return
+					// A credential acting for a user meets that user's checks, as a
+					// session does.
+					var u *User
+					if u, err = m.v.s.users.resolvePrincipalUser(ctx, p); err == nil {
+						// Authenticated, without an active organization: the orgctx
+						// guards answer 403, not 401.
+						ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
+						if u != nil {
+							ctx = withUser(ctx, u)
+						}
+						next.ServeHTTP(w, r.WithContext(ctx))
+						return
+					}
 				}
 			} else if !m.accepts(KindSession) {
 				err = ErrKindNotAccepted

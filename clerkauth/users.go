@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,13 +224,22 @@ type profileClaims struct {
 // resolveUser returns the local user of a verified session, creating it on its first
 // request, and refuses deactivated users.
 func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) {
-	u, err := c.lookup(ctx, s.UserID)
-	if errors.Is(err, ErrNotFound) {
+	return c.resolve(ctx, s.UserID, func() *User {
 		p, _ := Claims[profileClaims](s) // optional claims: absent or mistyped ones stay empty
-		nu := &User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
-		// No UpdatedAt: any webhook about this user is newer than what the token says.
-		if _, err = c.UpsertUser(ctx, nu); err == nil {
-			u, err = c.lookup(ctx, s.UserID)
+		return &User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
+	})
+}
+
+// resolve returns the local user id, creating the record newUser returns when the store
+// does not know the id, and refuses deactivated users. A deactivation is recorded
+// whether or not the user was known (a tombstone), so creating never lets a deactivated
+// user through.
+func (c *UserCache) resolve(ctx context.Context, id string, newUser func() *User) (*User, error) {
+	u, err := c.lookup(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		// No UpdatedAt: any webhook about this user is newer than what the credential says.
+		if _, err = c.UpsertUser(ctx, newUser()); err == nil {
+			u, err = c.lookup(ctx, id)
 		}
 	}
 	if err != nil {
@@ -241,10 +251,31 @@ func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) 
 	return u, nil
 }
 
+// actsForUser reports whether p is a Clerk credential acting for a Clerk user (an OAuth
+// access token, a user's API key): its subject is a user id. A service account's
+// subject is its name, chosen by the operator, never a Clerk user.
+func actsForUser(p *Principal) bool {
+	return p.Kind != KindSession && p.Kind != KindServiceAccount && strings.HasPrefix(p.Subject, "user_")
+}
+
+// resolvePrincipalUser applies the user checks of a session to a machine credential that
+// acts for a user: the user is refused once deactivated (ErrUserDeactivated), the
+// request fails when the store cannot say (ErrStoreUnavailable), and an unknown user is
+// created with the id alone (the credential carries no profile; webhooks fill it in), so
+// that UserFromContext answers whatever the credential. Other principals get no user.
+func (c *UserCache) resolvePrincipalUser(ctx context.Context, p *Principal) (*User, error) {
+	if c == nil || !actsForUser(p) {
+		return nil, nil
+	}
+	return c.resolve(ctx, p.Subject, func() *User { return &User{ID: p.Subject} })
+}
+
 type userKey struct{}
 
-// UserFromContext returns the local user of the request's session, when the verifier has
-// a UserStore. The User is shared: treat it as read-only.
+// UserFromContext returns the local user of the request, when the verifier has a
+// UserStore: the session's user, or the user a machine credential acts for (an OAuth
+// access token, a user's API key). A credential of an organization, a machine or a
+// service account has none. The User is shared: treat it as read-only.
 func UserFromContext(ctx context.Context) (*User, bool) {
 	u, ok := ctx.Value(userKey{}).(*User)
 	return u, ok && u != nil
