@@ -124,9 +124,11 @@ type settings struct {
 	now       func() time.Time
 	users     *UserCache
 	revoked   RevocationStore
-	cache     TokenCache
-	keyer     tokenKeyer
-	machine   MachineVerifier
+	// revokedBreaker guards the reads of revoked.
+	revokedBreaker *breaker
+	cache          TokenCache
+	keyer          tokenKeyer
+	machine        MachineVerifier
 }
 
 func (c Config) validate() (*settings, error) {
@@ -234,6 +236,7 @@ func (c Config) validate() (*settings, error) {
 		s.users = uc
 	}
 	s.revoked = c.Revocations
+	s.revokedBreaker = &breaker{now: s.now}
 	s.machine = c.Machine
 	switch {
 	case c.DisableTokenCache && c.TokenCache != nil:

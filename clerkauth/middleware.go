@@ -79,7 +79,8 @@ func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPrefl
 //     error="invalid_token";
 //   - a user deactivated by webhook: 403 "access_denied", with a session or with a
 //     machine credential acting for the user (an OAuth access token, a user's API key);
-//   - keys or stores that cannot answer: 503 with Retry-After.
+//   - keys or stores that cannot answer: 503 with Retry-After (for a store whose breaker
+//     is open, the seconds until it lets a request through again; else 5).
 //
 // Bodies are small JSON that never carries the token or the reason; the reason reaches
 // the audit record (Reason) and the error handler.
@@ -208,7 +209,7 @@ func DefaultErrorHandler(realm string) ErrorHandler {
 		case errors.Is(err, ErrMultipleCredentials), errors.Is(err, ErrMalformedAuthorization), errors.Is(err, ErrTokenTooLarge):
 			orgctx.WriteError(w, realm, http.StatusBadRequest, orgctx.CodeInvalidRequest, "malformed credentials")
 		case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrBackendAPI):
-			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Retry-After", retryAfterHeader(err))
 			orgctx.WriteError(w, realm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "authentication temporarily unavailable")
 		case errors.Is(err, ErrUserDeactivated):
 			orgctx.WriteError(w, realm, http.StatusForbidden, orgctx.CodeAccessDenied, "account deactivated")

@@ -24,13 +24,11 @@ var (
 	// ErrSessionRevoked: Clerk ended or revoked the session (a session.revoked, ended or
 	// removed webhook), even though the token is still valid. The middleware answers 401.
 	ErrSessionRevoked = errors.New("clerkauth: session revoked")
-	// ErrStoreUnavailable: the user or revocation store failed and nothing cached could
-	// answer instead. The middleware answers 503.
+	// ErrStoreUnavailable: the user or revocation store failed, did not answer within
+	// StoreReadTimeout, or is known to be failing (its breaker is open: not asked), and
+	// nothing cached could answer instead. The middleware answers 503 with Retry-After.
 	ErrStoreUnavailable = errors.New("clerkauth: store unavailable")
 )
-
-// storeTimeout bounds one read of the user store made for waiting requests.
-const storeTimeout = 10 * time.Second
 
 // Defaults of UserCacheConfig.
 const (
@@ -68,6 +66,7 @@ type UserCache struct {
 	maxStale time.Duration
 	now      func() time.Time
 	group    singleflight.Group
+	breaker  *breaker // in front of the store's reads
 	// writes counts the writes made through the cache: a store read that a write
 	// overtook does not put its (older) result in the cache. mu makes "no write since the
 	// read began, so store the snapshot" one step with respect to writes, which bump
@@ -105,6 +104,7 @@ func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	c.breaker = &breaker{now: c.now}
 	size := cfg.MaxEntries
 	if size == 0 {
 		size = DefaultUserCacheEntries
@@ -141,12 +141,13 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 	}
 	// One read per user however many requests ask at once; the read is not tied to the
 	// first asker's context (its client may go away), and each asker stops waiting when
-	// its own context ends.
+	// its own context ends. While the store is known to be down (its breaker open) the
+	// read fails at once and a stale entry answers.
 	ch := c.group.DoChan(id, func() (any, error) {
 		writes := c.writes.Load()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-		defer cancel()
-		u, err := c.store.GetUser(rctx, id)
+		u, err := guardedRead(context.WithoutCancel(ctx), c.breaker, "users", func(ctx context.Context) (*User, error) {
+			return c.store.GetUser(ctx, id)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -238,12 +239,16 @@ func (c *UserCache) resolve(ctx context.Context, id string, newUser func() *User
 	u, err := c.lookup(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		// No UpdatedAt: any webhook about this user is newer than what the credential says.
-		if _, err = c.UpsertUser(ctx, newUser()); err == nil {
+		// A write a request waits for, bounded as its reads are.
+		wctx, cancel := context.WithTimeout(ctx, StoreReadTimeout)
+		_, err = c.UpsertUser(wctx, newUser())
+		cancel()
+		if err == nil {
 			u, err = c.lookup(ctx, id)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: users: %w", ErrStoreUnavailable, err)
+		return nil, storeUnavailable("users", err)
 	}
 	if !u.Active() {
 		return nil, ErrUserDeactivated
