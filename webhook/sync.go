@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/internal/idquote"
 	"github.com/unioneyes/authkit/internal/nilcheck"
 	"github.com/unioneyes/authkit/orgctx"
 )
@@ -171,7 +172,7 @@ type syncer struct{ cfg SyncConfig }
 // write calls OnChange.
 func (s *syncer) done(ctx context.Context, e Event, kind, id string, applied bool, err error) error {
 	if err != nil {
-		return fmt.Errorf("%w: %s %s: %w", ErrStoreFailed, e.Type, id, err)
+		return fmt.Errorf("%w: %s %s: %w", ErrStoreFailed, e.Type, idquote.Quote(id), err)
 	}
 	if applied && s.cfg.OnChange != nil {
 		s.cfg.OnChange(ctx, kind, id)
@@ -230,7 +231,7 @@ func (s *syncer) deleteOrg(ctx context.Context, e Event, d *DeletedObject) error
 func memberIDs(e Event, m *OrganizationMembership) (orgID, userID string, err error) {
 	orgID, userID = m.Organization.ID, m.PublicUserData.UserID
 	if orgID == "" || userID == "" {
-		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, m.ID)
+		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, idquote.Quote(m.ID))
 	}
 	return orgID, userID, nil
 }
@@ -262,7 +263,7 @@ func (s *syncer) deleteMembership(ctx context.Context, e Event, m *OrganizationM
 		at = m.UpdatedAt
 	}
 	if at.IsZero() {
-		return fmt.Errorf("%w: %s %s: neither a timestamp nor updated_at", ErrMalformedPayload, e.Type, m.ID)
+		return fmt.Errorf("%w: %s %s: neither a timestamp nor updated_at", ErrMalformedPayload, e.Type, idquote.Quote(m.ID))
 	}
 	applied, err := s.cfg.Orgs.DeleteMembership(ctx, orgID, userID, at)
 	return s.done(ctx, e, ChangeMembership, userID, applied, err)
