@@ -60,10 +60,14 @@ func Accept(kinds ...TokenKind) MiddlewareOption {
 // WithErrorHandler replaces the default answers (DefaultErrorHandler with the realm).
 func WithErrorHandler(h ErrorHandler) MiddlewareOption { return func(m *middleware) { m.onError = h } }
 
-// SkipPreflight lets CORS preflight requests (OPTIONS with Origin and
-// Access-Control-Request-Method) through unauthenticated: browsers never send
-// credentials with them. Off by default; a CORS middleware placed before this one usually
-// answers preflights itself.
+// SkipPreflight passes CORS preflight requests to the next handler unauthenticated:
+// browsers never send credentials with them. Only a genuine preflight is passed: method
+// OPTIONS with both an Origin and an Access-Control-Request-Method header; any other
+// OPTIONS request is authenticated as usual. The next handler receives these requests
+// with no session, principal or user in the context (a token the request carries anyway
+// is not read), so it must answer them without authority: the CORS headers, no data.
+// Off by default; a CORS middleware placed before this one usually answers preflights
+// itself, which is better.
 func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPreflight = true } }
 
 // Middleware authenticates requests with v. A verified session goes into the request

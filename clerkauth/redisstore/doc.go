@@ -83,6 +83,24 @@
 // either way. Against a hung server, the requests already waiting wait for the
 // client's timeout (5 s by default); the next ones are refused at once.
 //
+// # Persistence
+//
+// A revocation matters only while a token of the session can still verify:
+// Clerk mints no new token for a revoked session, and one minted before is
+// valid until its exp (at most 60 s for Clerk's session tokens) plus the
+// verifier's leeway (5 s). A Redis that forgets a revocation within those
+// 65 s accepts that token again for the rest of them; later, nothing is
+// exposed (the 24 h [webhook.SyncConfig.RevocationTTL] is a margin). Redis
+// forgets on a restart without persistence, on a failover to a replica the
+// write had not reached, and by eviction under a maxmemory-policy other than
+// noeviction. To close the window, run Redis with an append-only file
+// (appendonly yes; appendfsync always loses nothing on a crash, everysec up to
+// the last second's writes) and maxmemory-policy noeviction, or keep the
+// revocations in the database ([github.com/unioneyes/authkit/clerkauth/sqlstore],
+// as the example server does without REDIS_URL) and use Redis only for the
+// webhook deduplication, whose loss only lets a retried delivery run again
+// (harmless for [webhook.Handler.Sync], which is idempotent).
+//
 // Expiry is Redis's, by the server's clock. Any failure (Redis down, a
 // cancelled context) is an error: a claim is never granted, a session
 // never reported unrevoked, without an answer from Redis. Redis 6.2 or
