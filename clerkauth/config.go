@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/unioneyes/authkit/internal/nilcheck"
 	"github.com/unioneyes/authkit/jwks"
 )
 
@@ -29,7 +30,8 @@ var ErrInvalidConfig = errors.New("clerkauth: invalid configuration")
 
 // Config configures NewVerifier. Zero fields take the documented defaults; NewVerifier
 // checks everything once and copies what it keeps, so changing a Config afterwards has
-// no effect.
+// no effect. An interface field holding a nil pointer (a nil *UserCache as Users, say) is
+// an error, never taken for "not set".
 type Config struct {
 	// Keys verify the tokens' signatures: a *jwks.Remote (Clerk's JWKS) or a
 	// *jwks.Static (Clerk's PEM key, networkless). Use one key source per Clerk instance: a
@@ -80,7 +82,11 @@ type Config struct {
 	// (403, ErrUserDeactivated) and puts the user in the context (UserFromContext). Known
 	// users are answered from memory: give a *UserCache (and the same one to the webhook
 	// sync) to choose its settings; any other store is wrapped in a UserCache with the
-	// defaults.
+	// defaults. A machine credential that acts for a user (an OAuth access token, a
+	// user's API key: its subject is "user_…") meets the same checks: refused (403) once
+	// the user is deactivated, 503 when the store cannot say, the user in the context; an
+	// unknown user is created with the id alone. Credentials of organizations, machines
+	// and service accounts are not checked against users.
 	Users UserStore
 
 	// Revocations, when set, refuses tokens of sessions Clerk revoked or ended (401,
@@ -117,12 +123,23 @@ type settings struct {
 	now       func() time.Time
 	users     *UserCache
 	revoked   RevocationStore
-	cache     TokenCache
-	keyer     tokenKeyer
-	machine   MachineVerifier
+	// revokedBreaker guards the reads of revoked.
+	revokedBreaker *breaker
+	cache          TokenCache
+	keyer          tokenKeyer
+	machine        MachineVerifier
 }
 
 func (c Config) validate() (*settings, error) {
+	// A typed nil (a nil *UserCache given as Users) would panic on the first request.
+	for _, f := range [...]struct {
+		name  string
+		value any
+	}{{"Keys", c.Keys}, {"Users", c.Users}, {"Revocations", c.Revocations}, {"TokenCache", c.TokenCache}, {"Machine", c.Machine}} {
+		if f.value != nil && nilcheck.IsNil(f.value) {
+			return nil, fmt.Errorf("%w: Config.%s is a nil %T", ErrInvalidConfig, f.name, f.value)
+		}
+	}
 	s := &settings{
 		keys:     c.Keys,
 		leeway:   c.Leeway,
@@ -218,6 +235,7 @@ func (c Config) validate() (*settings, error) {
 		s.users = uc
 	}
 	s.revoked = c.Revocations
+	s.revokedBreaker = &breaker{now: s.now}
 	s.machine = c.Machine
 	switch {
 	case c.DisableTokenCache && c.TokenCache != nil:

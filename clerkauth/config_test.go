@@ -1,12 +1,14 @@
 package clerkauth_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/memstore"
 	"github.com/unioneyes/authkit/jwks"
 )
 
@@ -102,4 +104,39 @@ func TestRS512WhenAllowed(t *testing.T) {
 	require.NoError(t, err)
 	_, err = v.Verify(t.Context(), f.iss.Token().Sign())
 	require.ErrorIs(t, err, clerkauth.ErrAlgorithm, "RS256 is not in this verifier's list")
+}
+
+// A typed nil behind a store, cache or verifier field (a nil *UserCache given as Users,
+// say) is refused by NewVerifier, naming the field, instead of panicking per request.
+func TestNewVerifierRefusesTypedNils(t *testing.T) {
+	keys, err := jwks.ParseJSON(newFixture(t, nil).iss.JWKS())
+	require.NoError(t, err)
+	var (
+		nilCache   *clerkauth.UserCache
+		nilStore   *memstore.Store
+		nilTokens  *clerkauth.MemoryTokenCache
+		nilBackend *clerkauth.BackendAPI
+		nilKeys    *jwks.Static
+	)
+	for field, mod := range map[string]func(*clerkauth.Config){
+		"Users":       func(c *clerkauth.Config) { c.Users = nilCache },
+		"Users store": func(c *clerkauth.Config) { c.Users = nilStore },
+		"Revocations": func(c *clerkauth.Config) { c.Revocations = nilStore },
+		"TokenCache":  func(c *clerkauth.Config) { c.TokenCache = nilTokens },
+		"Machine":     func(c *clerkauth.Config) { c.Machine = nilBackend },
+		"Keys":        func(c *clerkauth.Config) { c.Keys = nilKeys },
+	} {
+		t.Run(field, func(t *testing.T) {
+			cfg := clerkauth.Config{Keys: keys, Issuer: "https://clerk.example.com"}
+			mod(&cfg)
+			v, err := clerkauth.NewVerifier(cfg)
+			require.Nil(t, v)
+			require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
+			require.ErrorContains(t, err, "Config."+strings.Fields(field)[0])
+		})
+	}
+
+	_, err = clerkauth.NewUserCache(nilStore, clerkauth.UserCacheConfig{})
+	require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
+	require.ErrorContains(t, err, "nil *memstore.Store")
 }

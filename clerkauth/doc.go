@@ -56,4 +56,20 @@
 // context ([SessionFromContext], [orgctx.FromContext]); the guards of package orgctx then
 // check roles and permissions (403) and keep tokens of one organization out of another's
 // URLs (404).
+//
+// # Stores a request waits for
+//
+// With [Config.Revocations] every request reads the revocation store, and with
+// [Config.Users] a request whose user the cache does not hold reads the user store. Each
+// such read is bounded by [StoreReadTimeout] (its context ends then), and each store has a
+// circuit breaker: a failed read, or reads pending for StoreReadTimeout with none
+// returning, opens it, and for [StoreBreakerOpen] the reads fail at once without asking
+// the store ([ErrStoreUnavailable]: 503 with a Retry-After of the remaining open time; a
+// user the cache holds keeps being answered from its entry within
+// [UserCacheConfig.MaxStale]). Then one request probes the store; its success closes the
+// breaker. No request waits on a store known to be down, and nothing needs restarting
+// when it is back. A store's client should honour contexts (go-redis:
+// ContextTimeoutEnabled; see package redisstore), or the requests already waiting when a
+// store hangs wait for the client's own timeouts. The breaker follows [Config.Now] (the
+// user cache's, [UserCacheConfig.Now]).
 package clerkauth

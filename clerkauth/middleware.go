@@ -60,23 +60,31 @@ func Accept(kinds ...TokenKind) MiddlewareOption {
 // WithErrorHandler replaces the default answers (DefaultErrorHandler with the realm).
 func WithErrorHandler(h ErrorHandler) MiddlewareOption { return func(m *middleware) { m.onError = h } }
 
-// SkipPreflight lets CORS preflight requests (OPTIONS with Origin and
-// Access-Control-Request-Method) through unauthenticated: browsers never send
-// credentials with them. Off by default; a CORS middleware placed before this one usually
-// answers preflights itself.
+// SkipPreflight passes CORS preflight requests to the next handler unauthenticated:
+// browsers never send credentials with them. Only a genuine preflight is passed: method
+// OPTIONS with both an Origin and an Access-Control-Request-Method header; any other
+// OPTIONS request is authenticated as usual. The next handler receives these requests
+// with no session, principal or user in the context (a token the request carries anyway
+// is not read), so it must answer them without authority: the CORS headers, no data.
+// Off by default; a CORS middleware placed before this one usually answers preflights
+// itself, which is better.
 func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPreflight = true } }
 
 // Middleware authenticates requests with v. A verified session goes into the request
 // context (SessionFromContext, and orgctx for its organization; UserFromContext when the
-// verifier has a UserStore). By default the session is required. Answers:
+// verifier has a UserStore), as does a machine credential a route accepts
+// (PrincipalFromContext; UserFromContext too when it acts for a user). By default the
+// session is required. Answers:
 //
 //   - no token (or a non-Bearer scheme): 401 with a bare Bearer challenge;
 //   - a malformed Authorization header, several credentials, a token over the size
 //     limit: 400 error="invalid_request";
 //   - a token that fails verification, or of a revoked session: 401
 //     error="invalid_token";
-//   - a user deactivated by webhook: 403 "access_denied";
-//   - keys or stores that cannot answer: 503 with Retry-After.
+//   - a user deactivated by webhook: 403 "access_denied", with a session or with a
+//     machine credential acting for the user (an OAuth access token, a user's API key);
+//   - keys or stores that cannot answer: 503 with Retry-After (for a store whose breaker
+//     is open, the seconds until it lets a request through again; else 5).
 //
 // Bodies are small JSON that never carries the token or the reason; the reason reaches
 // the audit record (Reason) and the error handler.
@@ -112,11 +120,19 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 				var p *Principal
 				if p, err = m.machine(r, token, kind, fromHeader); err == nil {
 					annotatePrincipal(ctx, p)
-					// Authenticated, without an active organization: the orgctx guards
-					// answer 403, not 401.
-					ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
-					next.ServeHTTP(w, r.WithContext(ctx))
-					return
+					// A credential acting for a user meets that user's checks, as a
+					// session does.
+					var u *User
+					if u, err = m.v.s.users.resolvePrincipalUser(ctx, p); err == nil {
+						// Authenticated, without an active organization: the orgctx
+						// guards answer 403, not 401.
+						ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
+						if u != nil {
+							ctx = withUser(ctx, u)
+						}
+						next.ServeHTTP(w, r.WithContext(ctx))
+						return
+					}
 				}
 			} else if !m.accepts(KindSession) {
 				err = ErrKindNotAccepted
@@ -197,7 +213,7 @@ func DefaultErrorHandler(realm string) ErrorHandler {
 		case errors.Is(err, ErrMultipleCredentials), errors.Is(err, ErrMalformedAuthorization), errors.Is(err, ErrTokenTooLarge):
 			orgctx.WriteError(w, realm, http.StatusBadRequest, orgctx.CodeInvalidRequest, "malformed credentials")
 		case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrBackendAPI):
-			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Retry-After", retryAfterHeader(err))
 			orgctx.WriteError(w, realm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "authentication temporarily unavailable")
 		case errors.Is(err, ErrUserDeactivated):
 			orgctx.WriteError(w, realm, http.StatusForbidden, orgctx.CodeAccessDenied, "account deactivated")

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/unioneyes/authkit/internal/nilcheck"
 )
 
 // Errors of the checks a configured store adds to verification.
@@ -20,13 +24,11 @@ var (
 	// ErrSessionRevoked: Clerk ended or revoked the session (a session.revoked, ended or
 	// removed webhook), even though the token is still valid. The middleware answers 401.
 	ErrSessionRevoked = errors.New("clerkauth: session revoked")
-	// ErrStoreUnavailable: the user or revocation store failed and nothing cached could
-	// answer instead. The middleware answers 503.
+	// ErrStoreUnavailable: the user or revocation store failed, did not answer within
+	// StoreReadTimeout, or is known to be failing (its breaker is open: not asked), and
+	// nothing cached could answer instead. The middleware answers 503 with Retry-After.
 	ErrStoreUnavailable = errors.New("clerkauth: store unavailable")
 )
-
-// storeTimeout bounds one read of the user store made for waiting requests.
-const storeTimeout = 10 * time.Second
 
 // Defaults of UserCacheConfig.
 const (
@@ -64,8 +66,12 @@ type UserCache struct {
 	maxStale time.Duration
 	now      func() time.Time
 	group    singleflight.Group
+	breaker  *breaker // in front of the store's reads
 	// writes counts the writes made through the cache: a store read that a write
-	// overtook does not put its (older) result in the cache.
+	// overtook does not put its (older) result in the cache. mu makes "no write since the
+	// read began, so store the snapshot" one step with respect to writes, which bump
+	// writes and drop the entry under it too.
+	mu     sync.Mutex
 	writes atomic.Uint64
 }
 
@@ -82,6 +88,9 @@ func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrInvalidConfig)
 	}
+	if nilcheck.IsNil(store) {
+		return nil, fmt.Errorf("%w: a UserCache needs a store, not a nil %T", ErrInvalidConfig, store)
+	}
 	if cfg.TTL < 0 || cfg.MaxStale < 0 || cfg.MaxEntries < 0 {
 		return nil, fmt.Errorf("%w: negative UserCacheConfig value", ErrInvalidConfig)
 	}
@@ -95,6 +104,7 @@ func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
+	c.breaker = &breaker{now: c.now}
 	size := cfg.MaxEntries
 	if size == 0 {
 		size = DefaultUserCacheEntries
@@ -113,6 +123,8 @@ func (c *UserCache) Store() UserStore { return c.store }
 // Forget drops a user from the cache: the next read asks the store, and a read already
 // under way does not put what it finds in the cache.
 func (c *UserCache) Forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.writes.Add(1)
 	c.group.Forget(id)
 	c.entries.Invalidate(id)
@@ -129,20 +141,23 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 	}
 	// One read per user however many requests ask at once; the read is not tied to the
 	// first asker's context (its client may go away), and each asker stops waiting when
-	// its own context ends.
+	// its own context ends. While the store is known to be down (its breaker open) the
+	// read fails at once and a stale entry answers.
 	ch := c.group.DoChan(id, func() (any, error) {
 		writes := c.writes.Load()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-		defer cancel()
-		u, err := c.store.GetUser(rctx, id)
+		u, err := guardedRead(context.WithoutCancel(ctx), c.breaker, "users", func(ctx context.Context) (*User, error) {
+			return c.store.GetUser(ctx, id)
+		})
 		if err != nil {
 			return nil, err
 		}
-		snap := cloneUser(u)
+		snap := cachedUser{u: cloneUser(u), at: c.now()}
+		c.mu.Lock()
 		if c.writes.Load() == writes {
-			c.entries.Set(id, cachedUser{u: snap, at: c.now()})
+			c.entries.Set(id, snap)
 		}
-		return snap, nil
+		c.mu.Unlock()
+		return snap.u, nil
 	})
 	var err error
 	select {
@@ -210,17 +225,30 @@ type profileClaims struct {
 // resolveUser returns the local user of a verified session, creating it on its first
 // request, and refuses deactivated users.
 func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) {
-	u, err := c.lookup(ctx, s.UserID)
-	if errors.Is(err, ErrNotFound) {
+	return c.resolve(ctx, s.UserID, func() *User {
 		p, _ := Claims[profileClaims](s) // optional claims: absent or mistyped ones stay empty
-		nu := &User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
-		// No UpdatedAt: any webhook about this user is newer than what the token says.
-		if _, err = c.UpsertUser(ctx, nu); err == nil {
-			u, err = c.lookup(ctx, s.UserID)
+		return &User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
+	})
+}
+
+// resolve returns the local user id, creating the record newUser returns when the store
+// does not know the id, and refuses deactivated users. A deactivation is recorded
+// whether or not the user was known (a tombstone), so creating never lets a deactivated
+// user through.
+func (c *UserCache) resolve(ctx context.Context, id string, newUser func() *User) (*User, error) {
+	u, err := c.lookup(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		// No UpdatedAt: any webhook about this user is newer than what the credential says.
+		// A write a request waits for, bounded as its reads are.
+		wctx, cancel := context.WithTimeout(ctx, StoreReadTimeout)
+		_, err = c.UpsertUser(wctx, newUser())
+		cancel()
+		if err == nil {
+			u, err = c.lookup(ctx, id)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: users: %w", ErrStoreUnavailable, err)
+		return nil, storeUnavailable("users", err)
 	}
 	if !u.Active() {
 		return nil, ErrUserDeactivated
@@ -228,10 +256,31 @@ func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) 
 	return u, nil
 }
 
+// actsForUser reports whether p is a Clerk credential acting for a Clerk user (an OAuth
+// access token, a user's API key): its subject is a user id. A service account's
+// subject is its name, chosen by the operator, never a Clerk user.
+func actsForUser(p *Principal) bool {
+	return p.Kind != KindSession && p.Kind != KindServiceAccount && strings.HasPrefix(p.Subject, "user_")
+}
+
+// resolvePrincipalUser applies the user checks of a session to a machine credential that
+// acts for a user: the user is refused once deactivated (ErrUserDeactivated), the
+// request fails when the store cannot say (ErrStoreUnavailable), and an unknown user is
+// created with the id alone (the credential carries no profile; webhooks fill it in), so
+// that UserFromContext answers whatever the credential. Other principals get no user.
+func (c *UserCache) resolvePrincipalUser(ctx context.Context, p *Principal) (*User, error) {
+	if c == nil || !actsForUser(p) {
+		return nil, nil
+	}
+	return c.resolve(ctx, p.Subject, func() *User { return &User{ID: p.Subject} })
+}
+
 type userKey struct{}
 
-// UserFromContext returns the local user of the request's session, when the verifier has
-// a UserStore. The User is shared: treat it as read-only.
+// UserFromContext returns the local user of the request, when the verifier has a
+// UserStore: the session's user, or the user a machine credential acts for (an OAuth
+// access token, a user's API key). A credential of an organization, a machine or a
+// service account has none. The User is shared: treat it as read-only.
 func UserFromContext(ctx context.Context) (*User, bool) {
 	u, ok := ctx.Value(userKey{}).(*User)
 	return u, ok && u != nil

@@ -88,11 +88,14 @@ func (f *fakeUsers) DeactivateUser(ctx context.Context, id string, at time.Time)
 	return true, nil
 }
 
-// fakeRevocations is a RevocationStore double.
+// fakeRevocations is a RevocationStore double; it counts the calls of Revoked and keeps
+// the deadline of the latest one's context.
 type fakeRevocations struct {
-	mu      sync.Mutex
-	revoked map[string]bool
-	fail    atomic.Bool
+	mu       sync.Mutex
+	revoked  map[string]bool
+	fail     atomic.Bool
+	calls    atomic.Int64
+	deadline time.Time
 }
 
 func (f *fakeRevocations) Revoke(ctx context.Context, sid string, until time.Time) error {
@@ -103,11 +106,16 @@ func (f *fakeRevocations) Revoke(ctx context.Context, sid string, until time.Tim
 }
 
 func (f *fakeRevocations) Revoked(ctx context.Context, sid string) (bool, error) {
+	f.calls.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deadline, _ = ctx.Deadline()
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	if f.fail.Load() {
 		return false, errDown
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	return f.revoked[sid], nil
 }
 
@@ -189,19 +197,25 @@ func TestUserStoreOutage(t *testing.T) {
 
 	store.fail.Store(true)
 	cacheClock.Advance(30 * time.Minute) // past the TTL, within MaxStale
-	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code, "a cached user keeps working while the store is down")
+	_, _, err = f.v.Authenticate(t.Context(), f.iss.Token().User("user_new").Sign())
+	require.ErrorIs(t, err, clerkauth.ErrStoreUnavailable, "an unknown user cannot be checked")
+	require.ErrorIs(t, err, errDown)
+	reads := store.reads.Load()
 
+	// The failure opened the store's breaker: nothing asks the store until it has passed.
+	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code, "a cached user keeps working while the store is down")
 	rec = f.serve(bearer(f.iss.Token().User("user_new").Sign()))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, "an unknown user cannot be checked")
-	require.Equal(t, "5", rec.Header().Get("Retry-After"))
-	_, _, err = f.v.Authenticate(t.Context(), f.iss.Token().User("user_new").Sign())
-	require.ErrorIs(t, err, clerkauth.ErrStoreUnavailable)
-	require.ErrorIs(t, err, errDown)
+	require.Equal(t, "2", rec.Header().Get("Retry-After"), "the breaker's remaining open time")
+	require.Equal(t, reads, store.reads.Load())
 
-	cacheClock.Advance(time.Hour) // beyond MaxStale
+	cacheClock.Advance(time.Hour) // beyond MaxStale: the probe fails, the entry is too old
 	require.Equal(t, http.StatusServiceUnavailable, f.serve(bearer(known)).Code)
+	require.Equal(t, reads+1, store.reads.Load())
 
 	store.fail.Store(false)
+	require.Equal(t, http.StatusServiceUnavailable, f.serve(bearer(known)).Code, "not asked again before the breaker lets a probe through")
+	cacheClock.Advance(clerkauth.StoreBreakerOpen)
 	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code)
 }
 
@@ -292,4 +306,52 @@ func TestDeactivationIsNotLostToAReadInFlight(t *testing.T) {
 
 	clock.Advance(time.Minute)
 	require.Equal(t, http.StatusForbidden, f.serve(bearer(tok)).Code, "every request after it is refused")
+}
+
+// F4: a user.deleted that lands after the cache's store read returned, but before the
+// cache stores what it read, must win: the snapshot is stored only if no write happened
+// since the read began, atomically with that check. The clock hook runs the deactivation
+// through the cache at the first reading of the clock after the store answered, which is
+// where the cache stamps the snapshot it is about to store.
+func TestDeactivationBetweenReadAndStoreIsNotLost(t *testing.T) {
+	store := newFakeUsers()
+	store.users["user_1"] = clerkauth.User{ID: "user_1"}
+	var (
+		cache   *clerkauth.UserCache
+		armed   atomic.Bool // set once the store answered the read under test
+		fired   atomic.Bool
+		hookErr error
+	)
+	now := func() time.Time {
+		if armed.Load() && fired.CompareAndSwap(false, true) {
+			_, hookErr = cache.DeactivateUser(context.Background(), "user_1", testNow) // the webhook
+		}
+		return testNow
+	}
+	var err error
+	cache, err = clerkauth.NewUserCache(armingStore{store, &armed}, clerkauth.UserCacheConfig{TTL: time.Hour, Now: now})
+	require.NoError(t, err)
+
+	u, err := cache.GetUser(t.Context(), "user_1")
+	require.NoError(t, err)
+	require.True(t, u.Active(), "the read began before the webhook")
+	require.True(t, fired.Load(), "the deactivation ran inside the read, after the store answered")
+	require.NoError(t, hookErr)
+
+	armed.Store(false)
+	u, err = cache.GetUser(t.Context(), "user_1")
+	require.NoError(t, err)
+	require.False(t, u.Active(), "the cache kept the snapshot read before the deactivation")
+}
+
+// armingStore arms a flag when its GetUser has answered.
+type armingStore struct {
+	*fakeUsers
+	armed *atomic.Bool
+}
+
+func (s armingStore) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
+	u, err := s.fakeUsers.GetUser(ctx, id)
+	s.armed.Store(true)
+	return u, err
 }

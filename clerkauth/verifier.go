@@ -175,9 +175,11 @@ func (v *Verifier) Authenticate(ctx context.Context, token string) (*Session, *U
 // checkStores applies the revocation and user checks to a verified session.
 func (v *Verifier) checkStores(ctx context.Context, s *Session) (*User, error) {
 	if v.s.revoked != nil {
-		revoked, err := v.s.revoked.Revoked(ctx, s.SessionID)
+		revoked, err := guardedRead(ctx, v.s.revokedBreaker, "revocations", func(ctx context.Context) (bool, error) {
+			return v.s.revoked.Revoked(ctx, s.SessionID)
+		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: revocations: %w", ErrStoreUnavailable, err)
+			return nil, storeUnavailable("revocations", err)
 		}
 		if revoked {
 			return nil, ErrSessionRevoked

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/internal/idquote"
+	"github.com/unioneyes/authkit/internal/nilcheck"
 	"github.com/unioneyes/authkit/orgctx"
 )
 
@@ -111,12 +113,26 @@ type SyncConfig struct {
 // "basic_member" "org:member", and any other key without the "org:" prefix
 // gets it.
 //
-// Sync fails with [ErrInvalidConfig] when no store is given or
+// Sync fails with [ErrInvalidConfig] when no store is given, a store field
+// holds a typed nil (a nil pointer behind the interface, such as
+// verifier.Users() of a verifier configured without Users), or
 // RevocationTTL is negative. Calling it twice registers the functions
 // twice (harmless, as they are idempotent, but wasteful).
 func (h *Handler) Sync(cfg SyncConfig) error {
 	if cfg.Users == nil && cfg.Orgs == nil && cfg.Revocations == nil {
 		return fmt.Errorf("%w: Sync needs at least one of Users, Orgs and Revocations", ErrInvalidConfig)
+	}
+	for _, f := range [...]struct {
+		name, hint string
+		store      any
+	}{
+		{"Users", " (verifier.Users() of a verifier without Config.Users? give Sync the user store itself)", cfg.Users},
+		{"Orgs", "", cfg.Orgs},
+		{"Revocations", "", cfg.Revocations},
+	} {
+		if f.store != nil && nilcheck.IsNil(f.store) {
+			return fmt.Errorf("%w: SyncConfig.%s is a nil %T%s", ErrInvalidConfig, f.name, f.store, f.hint)
+		}
 	}
 	if cfg.RevocationTTL < 0 {
 		return fmt.Errorf("%w: RevocationTTL must not be negative", ErrInvalidConfig)
@@ -156,7 +172,7 @@ type syncer struct{ cfg SyncConfig }
 // write calls OnChange.
 func (s *syncer) done(ctx context.Context, e Event, kind, id string, applied bool, err error) error {
 	if err != nil {
-		return fmt.Errorf("%w: %s %s: %w", ErrStoreFailed, e.Type, id, err)
+		return fmt.Errorf("%w: %s %s: %w", ErrStoreFailed, e.Type, idquote.Quote(id), err)
 	}
 	if applied && s.cfg.OnChange != nil {
 		s.cfg.OnChange(ctx, kind, id)
@@ -215,7 +231,7 @@ func (s *syncer) deleteOrg(ctx context.Context, e Event, d *DeletedObject) error
 func memberIDs(e Event, m *OrganizationMembership) (orgID, userID string, err error) {
 	orgID, userID = m.Organization.ID, m.PublicUserData.UserID
 	if orgID == "" || userID == "" {
-		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, m.ID)
+		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, idquote.Quote(m.ID))
 	}
 	return orgID, userID, nil
 }
@@ -247,7 +263,7 @@ func (s *syncer) deleteMembership(ctx context.Context, e Event, m *OrganizationM
 		at = m.UpdatedAt
 	}
 	if at.IsZero() {
-		return fmt.Errorf("%w: %s %s: neither a timestamp nor updated_at", ErrMalformedPayload, e.Type, m.ID)
+		return fmt.Errorf("%w: %s %s: neither a timestamp nor updated_at", ErrMalformedPayload, e.Type, idquote.Quote(m.ID))
 	}
 	applied, err := s.cfg.Orgs.DeleteMembership(ctx, orgID, userID, at)
 	return s.done(ctx, e, ChangeMembership, userID, applied, err)

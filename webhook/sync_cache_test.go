@@ -58,3 +58,43 @@ func TestSyncThroughTheVerifiersUserCache(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Equal(t, http.StatusForbidden, call(other).Code, "the deleted user is refused at once")
 }
+
+// The README's wiring, SyncConfig{Users: verifier.Users()}, with a verifier that has no
+// Users: verifier.Users() is a nil *UserCache. Sync refuses it at once, naming the field,
+// instead of registering functions that panic on every user.* event (answered 500, and
+// retried by Svix for days). Any typed nil behind a store field is refused the same way.
+func TestSyncRefusesATypedNilStore(t *testing.T) {
+	clerk := clerkauthtest.NewIssuer()
+	defer clerk.Close()
+	keys, err := jwks.ParsePEM(clerk.PEM())
+	require.NoError(t, err)
+	verifier, err := clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: clerk.Issuer()})
+	require.NoError(t, err)
+	require.Nil(t, verifier.Users())
+	h, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: mustWebhookVerifier(t)})
+	require.NoError(t, err)
+
+	err = h.Sync(webhook.SyncConfig{Users: verifier.Users()})
+	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+	require.ErrorContains(t, err, "SyncConfig.Users")
+
+	var nilStore *memstore.Store
+	for field, cfg := range map[string]webhook.SyncConfig{
+		"SyncConfig.Users":       {Users: (*clerkauth.UserCache)(nil), Orgs: memstore.New(memstore.Config{})},
+		"SyncConfig.Orgs":        {Orgs: nilStore},
+		"SyncConfig.Revocations": {Revocations: nilStore, Users: memstore.New(memstore.Config{})},
+	} {
+		t.Run(field, func(t *testing.T) {
+			err := h.Sync(cfg)
+			require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+			require.ErrorContains(t, err, field)
+		})
+	}
+}
+
+func mustWebhookVerifier(t *testing.T) *webhook.Verifier {
+	t.Helper()
+	v, err := webhook.NewVerifier(webhook.VerifierConfig{Secrets: []string{clerkauthtest.NewWebhookSecret()}})
+	require.NoError(t, err)
+	return v
+}

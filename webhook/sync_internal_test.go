@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,7 +60,26 @@ func TestSyncErrorsWrapStoreErrors(t *testing.T) {
 			t.Errorf("%s: a store failure must not be taken for a malformed payload (it would not be retried)", name)
 		}
 	}
-	if err := s.upsertUser(ctx, ev, &User{ID: "user_a"}); err == nil || err.Error() != "webhook: store failed: user.created user_a: database down" {
+	if err := s.upsertUser(ctx, ev, &User{ID: "user_a"}); err == nil || err.Error() != `webhook: store failed: user.created "user_a": database down` {
 		t.Errorf("error text %q", err)
+	}
+}
+
+// An error never quotes a whole oversized id: its first 64 bytes and its length.
+func TestSyncErrorsBoundTheID(t *testing.T) {
+	ctx := context.Background()
+	s := &syncer{cfg: SyncConfig{Users: downStore{}, Orgs: downStore{}, Revocations: downStore{}, RevocationTTL: time.Hour, Now: time.Now}}
+	id := "user_" + strings.Repeat("a", 1<<20)
+	ev := Event{Type: EventUserCreated}
+	for name, err := range map[string]error{
+		"user":                 s.upsertUser(ctx, ev, &User{ID: id}),
+		"membership":           s.deleteMembership(ctx, ev, &OrganizationMembership{ID: "orgmem_1", Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: id}, UpdatedAt: time.Now()}),
+		"membership malformed": s.upsertMembership(ctx, ev, &OrganizationMembership{ID: id}),
+		"membership no time":   s.deleteMembership(ctx, ev, &OrganizationMembership{ID: id, Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: "user_a"}}),
+		"session":              s.revoke(ctx, ev, &Session{ID: id}),
+	} {
+		if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "…(1048581 bytes)") {
+			t.Errorf("%s: error text %.400q", name, err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,23 @@ func TestTimesKeepNanoseconds(t *testing.T) {
 	applied, err = s.UpsertUser(ctx, &clerkauth.User{ID: "user_a", UpdatedAt: v1.Add(time.Nanosecond)})
 	require.NoError(t, err)
 	assert.True(t, applied, "one nanosecond newer")
+}
+
+// A store error never quotes a whole oversized id.
+func TestOversizedIDInErrors(t *testing.T) {
+	s := memstore.New(memstore.Config{})
+	id := strings.Repeat("\xff", 1<<20)
+	for name, err := range map[string]error{
+		"upsert user":     func() error { _, err := s.UpsertUser(t.Context(), &clerkauth.User{ID: id}); return err }(),
+		"deactivate user": func() error { _, err := s.DeactivateUser(t.Context(), id, time.Now()); return err }(),
+		"upsert membership": func() error {
+			_, err := s.UpsertMembership(t.Context(), &clerkauth.Membership{OrgID: id, UserID: "user_1"})
+			return err
+		}(),
+		"revoke": s.Revoke(t.Context(), id, time.Now().Add(time.Hour)),
+	} {
+		require.ErrorIs(t, err, memstore.ErrInvalid, name)
+		require.Less(t, len(err.Error()), 400, "%s: %.300s", name, err.Error())
+		require.Contains(t, err.Error(), "…(1048576 bytes)", name)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/unioneyes/authkit/internal/idquote"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -63,11 +64,11 @@ func (s *Store) Claim(ctx context.Context, id, owner string, lease time.Duration
 		return 0, fmt.Errorf("%w: claim owner must not be empty", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("redisstore: claim %s: %w", id, err)
+		return 0, fmt.Errorf("redisstore: claim %s: %w", idquote.Quote(id), err)
 	}
 	n, err := s.claim.Run(ctx, s.client, []string{s.dedupeKey(id)}, milliseconds(lease), valueClaimedPrefix+owner).Int()
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: claim %s: %w", id, err)
+		return 0, fmt.Errorf("redisstore: claim %s: %w", idquote.Quote(id), err)
 	}
 	switch n {
 	case 1:
@@ -77,7 +78,7 @@ func (s *Store) Claim(ctx context.Context, id, owner string, lease time.Duration
 	case 3:
 		return webhook.ClaimDone, nil
 	}
-	return 0, fmt.Errorf("%w: claim %s", ErrUnexpectedValue, id)
+	return 0, fmt.Errorf("%w: claim %s", ErrUnexpectedValue, idquote.Quote(id))
 }
 
 // Done implements [webhook.Dedupe]: SET key done PX ttl, replacing the
@@ -88,10 +89,10 @@ func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
 		return fmt.Errorf("%w: done TTL must be positive", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: done %s: %w", id, err)
+		return fmt.Errorf("redisstore: done %s: %w", idquote.Quote(id), err)
 	}
 	if err := s.client.Set(ctx, s.dedupeKey(id), valueDone, time.Duration(milliseconds(ttl))*time.Millisecond).Err(); err != nil {
-		return fmt.Errorf("redisstore: done %s: %w", id, err)
+		return fmt.Errorf("redisstore: done %s: %w", idquote.Quote(id), err)
 	}
 	return nil
 }
@@ -106,10 +107,10 @@ func (s *Store) Release(ctx context.Context, id, owner string) error {
 		return fmt.Errorf("%w: claim owner must not be empty", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: release %s: %w", id, err)
+		return fmt.Errorf("redisstore: release %s: %w", idquote.Quote(id), err)
 	}
 	if err := s.release.Run(ctx, s.client, []string{s.dedupeKey(id)}, valueClaimedPrefix+owner).Err(); err != nil {
-		return fmt.Errorf("redisstore: release %s: %w", id, err)
+		return fmt.Errorf("redisstore: release %s: %w", idquote.Quote(id), err)
 	}
 	return nil
 }

@@ -18,6 +18,12 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Fail fast while Redis is down: no client retries, short timeouts, and the
+	// context's deadline honoured (see the package documentation).
+	opts.MaxRetries = -1
+	opts.DialTimeout, opts.DialerRetries = 250*time.Millisecond, 1
+	opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = 250*time.Millisecond, 250*time.Millisecond, 250*time.Millisecond
+	opts.ContextTimeoutEnabled = true
 	shared, err := redisstore.New(redis.NewClient(opts), redisstore.Config{Prefix: "myapp:authkit:"})
 	if err != nil {
 		log.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/unioneyes/authkit/internal/idquote"
 )
 
 // revokeScript sets KEYS[1] to expire at ARGV[1] (Unix ms, PXAT) unless it
@@ -33,14 +35,14 @@ func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) e
 		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: revoke %s: %w", sessionID, err)
+		return fmt.Errorf("redisstore: revoke %s: %w", idquote.Quote(sessionID), err)
 	}
 	untilMs := until.UnixMilli()
 	if time.UnixMilli(untilMs).Before(until) {
 		untilMs++ // never end earlier than asked
 	}
 	if err := s.revoke.Run(ctx, s.client, []string{s.revokedKey(sessionID)}, untilMs).Err(); err != nil {
-		return fmt.Errorf("redisstore: revoke %s: %w", sessionID, err)
+		return fmt.Errorf("redisstore: revoke %s: %w", idquote.Quote(sessionID), err)
 	}
 	return nil
 }
@@ -49,14 +51,14 @@ func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) e
 // key. A failure is an error, never false. An empty id is never revoked.
 func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("redisstore: revoked %s: %w", sessionID, err)
+		return false, fmt.Errorf("redisstore: revoked %s: %w", idquote.Quote(sessionID), err)
 	}
 	if sessionID == "" {
 		return false, nil
 	}
 	n, err := s.client.Exists(ctx, s.revokedKey(sessionID)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redisstore: revoked %s: %w", sessionID, err)
+		return false, fmt.Errorf("redisstore: revoked %s: %w", idquote.Quote(sessionID), err)
 	}
 	return n > 0, nil
 }

@@ -250,3 +250,26 @@ func TestUnreachableServerFails(t *testing.T) {
 	assert.Contains(t, string(out), "--- FAIL: TestPing")
 	assert.Contains(t, string(out), "is set but Redis does not answer")
 }
+
+// An error never quotes a whole oversized id: a 1 MiB id shows its first 64 bytes and its
+// length.
+func TestOversizedIDInErrors(t *testing.T) {
+	ctx := context.Background()
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = client.Close() })
+	s, err := redisstore.New(client, redisstore.Config{})
+	require.NoError(t, err)
+	id := "sess_" + strings.Repeat("a", 1<<20)
+	for name, err := range map[string]error{
+		"claim":   func() error { _, err := s.Claim(ctx, id, "owner", time.Minute); return err }(),
+		"done":    s.Done(ctx, id, time.Hour),
+		"release": s.Release(ctx, id, "owner"),
+		"revoke":  s.Revoke(ctx, id, time.Now().Add(time.Hour)),
+		"revoked": func() error { _, err := s.Revoked(ctx, id); return err }(),
+	} {
+		require.Error(t, err, name)
+		require.Less(t, len(err.Error()), 400, "%s: %.300s", name, err.Error())
+		require.Contains(t, err.Error(), `"sess_aaa`, name)
+		require.Contains(t, err.Error(), "…(1048581 bytes)", name)
+	}
+}

@@ -52,6 +52,13 @@
 // only with db.SetMaxOpenConns(1) ([Store.Migrate] fails with
 // [ErrMemoryDatabase] otherwise).
 //
+// Every method passes its context to database/sql, and pgx honours it
+// when connecting too: the verifier's bound on the reads a request waits
+// for ([clerkauth.StoreReadTimeout], with a breaker that stops asking a
+// failing database) needs no driver option. Other callers (the webhook
+// sync, health checks) bound their own contexts; with pgx, connect_timeout
+// in DATABASE_URL bounds a connection attempt whatever the context.
+//
 // # Schema and migrations
 //
 // Five tables, named with [Config.TablePrefix] ("authkit_" by default):

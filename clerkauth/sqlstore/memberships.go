@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/internal/idquote"
 )
 
 // rowScanner is *sql.Row or *sql.Rows.
@@ -43,7 +44,7 @@ func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerk
 		return nil, clerkauth.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get membership %s/%s: %w", orgID, userID, err)
+		return nil, fmt.Errorf("sqlstore: get membership %s/%s: %w", idquote.Quote(orgID), idquote.Quote(userID), err)
 	}
 	return &m, nil
 }
@@ -65,7 +66,7 @@ func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (
 	if err != nil {
 		return false, err
 	}
-	return s.write(ctx, "upsert membership "+m.OrgID+"/"+m.UserID, s.q.upsertMembership,
+	return s.write(ctx, "upsert membership "+idquote.Quote(m.OrgID)+"/"+idquote.Quote(m.UserID), s.q.upsertMembership,
 		m.OrgID, m.UserID, text(m.ID), text(m.Role), perms, millis(m.CreatedAt), millis(m.UpdatedAt))
 }
 
@@ -79,7 +80,7 @@ func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at t
 	if err := validDeletion("user", userID, at); err != nil {
 		return false, err
 	}
-	return s.write(ctx, "delete membership "+orgID+"/"+userID, s.q.deleteMembership, orgID, userID, millis(at))
+	return s.write(ctx, "delete membership "+idquote.Quote(orgID)+"/"+idquote.Quote(userID), s.q.deleteMembership, orgID, userID, millis(at))
 }
 
 // ListMembers implements [clerkauth.OrgStore]: the active memberships of
@@ -88,7 +89,7 @@ func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at t
 // statement checks both, with NOT EXISTS on the users and organizations
 // tables; [Store.GetMembership] still returns each record.
 func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Membership, error) {
-	return s.list(ctx, "list members of "+orgID, s.q.listMembers, orgID)
+	return s.list(ctx, "list members of "+idquote.Quote(orgID), s.q.listMembers, orgID)
 }
 
 // ListUserMemberships implements [clerkauth.OrgStore]: the active
@@ -96,7 +97,7 @@ func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Memb
 // deleted organization, and none when userID is deactivated (as for
 // [Store.ListMembers]).
 func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]clerkauth.Membership, error) {
-	return s.list(ctx, "list memberships of "+userID, s.q.listUserMemberships, userID)
+	return s.list(ctx, "list memberships of "+idquote.Quote(userID), s.q.listUserMemberships, userID)
 }
 
 func (s *Store) list(ctx context.Context, what, query, id string) ([]clerkauth.Membership, error) {

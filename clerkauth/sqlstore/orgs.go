@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/internal/idquote"
 )
 
 // GetOrganization implements [clerkauth.OrgStore].
@@ -26,7 +27,7 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Orga
 		return nil, clerkauth.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get organization %s: %w", id, err)
+		return nil, fmt.Errorf("sqlstore: get organization %s: %w", idquote.Quote(id), err)
 	}
 	o.PublicMetadata = fromJSON(meta)
 	o.CreatedAt, o.UpdatedAt, o.DeletedAt = fromMillis(created), fromMillis(upd), fromMillis(deleted)
@@ -48,7 +49,7 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organizatio
 	if err != nil {
 		return false, err
 	}
-	return s.write(ctx, "upsert organization "+o.ID, s.q.upsertOrg,
+	return s.write(ctx, "upsert organization "+idquote.Quote(o.ID), s.q.upsertOrg,
 		o.ID, text(o.Name), text(o.Slug), text(o.ImageURL), meta, millis(o.CreatedAt), millis(o.UpdatedAt))
 }
 
@@ -61,5 +62,5 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time)
 	if err := validDeletion("organization", id, at); err != nil {
 		return false, err
 	}
-	return s.write(ctx, "delete organization "+id, s.q.deleteOrg, id, millis(at))
+	return s.write(ctx, "delete organization "+idquote.Quote(id), s.q.deleteOrg, id, millis(at))
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/unioneyes/authkit/internal/idquote"
 )
 
 // cleanupInterval is how often, at most, Revoke deletes expired
@@ -28,12 +30,12 @@ func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) e
 		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("sqlstore: revoke %s: %w", sessionID, err)
+		return fmt.Errorf("sqlstore: revoke %s: %w", idquote.Quote(sessionID), err)
 	}
 	now := s.now()
 	if until.After(now) {
 		if _, err := s.db.ExecContext(ctx, s.q.revoke, sessionID, ceilMillis(until)); err != nil {
-			return fmt.Errorf("sqlstore: revoke %s: %w", sessionID, err)
+			return fmt.Errorf("sqlstore: revoke %s: %w", idquote.Quote(sessionID), err)
 		}
 	}
 	next := s.nextCleanup.Load()
@@ -56,7 +58,7 @@ func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("sqlstore: revoked %s: %w", sessionID, err)
+		return false, fmt.Errorf("sqlstore: revoked %s: %w", idquote.Quote(sessionID), err)
 	}
 	return true, nil
 }

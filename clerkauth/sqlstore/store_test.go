@@ -244,3 +244,40 @@ func TestUnreachablePostgresFails(t *testing.T) {
 	assert.Contains(t, string(out), "--- FAIL: TestPostgresIDsCollateC")
 	assert.Contains(t, string(out), "is set but PostgreSQL does not answer")
 }
+
+// A store error never quotes a whole oversized id: a 1 MiB id, refused for its bytes or
+// sent to a database that fails, shows its first 64 bytes and its length.
+func TestOversizedIDInErrors(t *testing.T) {
+	db := sqliteDB(t)
+	s, err := sqlstore.New(db, sqlstore.Config{Dialect: sqlstore.SQLite})
+	require.NoError(t, err)
+	require.NoError(t, s.Migrate(t.Context()))
+	require.NoError(t, db.Close()) // every statement fails from here on
+	ctx := t.Context()
+	id := "user_" + strings.Repeat("a", 1<<20)
+	bad := id + "\x00"
+	for name, err := range map[string]error{
+		"get user":         func() error { _, err := s.GetUser(ctx, id); return err }(),
+		"upsert user":      func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{ID: id}); return err }(),
+		"invalid user":     func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{ID: bad}); return err }(),
+		"deactivate user":  func() error { _, err := s.DeactivateUser(ctx, id, time.Now()); return err }(),
+		"get organization": func() error { _, err := s.GetOrganization(ctx, id); return err }(),
+		"upsert org":       func() error { _, err := s.UpsertOrganization(ctx, &clerkauth.Organization{ID: id}); return err }(),
+		"delete org":       func() error { _, err := s.DeleteOrganization(ctx, id, time.Now()); return err }(),
+		"get membership":   func() error { _, err := s.GetMembership(ctx, id, id); return err }(),
+		"upsert membership": func() error {
+			_, err := s.UpsertMembership(ctx, &clerkauth.Membership{OrgID: id, UserID: id})
+			return err
+		}(),
+		"delete membership": func() error { _, err := s.DeleteMembership(ctx, id, id, time.Now()); return err }(),
+		"list members":      func() error { _, err := s.ListMembers(ctx, id); return err }(),
+		"list memberships":  func() error { _, err := s.ListUserMemberships(ctx, id); return err }(),
+		"revoke":            s.Revoke(ctx, id, time.Now().Add(time.Hour)),
+		"revoked":           func() error { _, err := s.Revoked(ctx, id); return err }(),
+	} {
+		require.Error(t, err, name)
+		require.Less(t, len(err.Error()), 400, "%s: %.300s", name, err.Error())
+		require.Contains(t, err.Error(), `"user_aaa`, name)
+		require.Contains(t, err.Error(), "bytes)", name)
+	}
+}

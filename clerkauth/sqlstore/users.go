@@ -9,6 +9,7 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
+	"github.com/unioneyes/authkit/internal/idquote"
 )
 
 // GetUser implements [clerkauth.UserStore]: the user, deactivated or not,
@@ -28,7 +29,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (*clerkauth.User, error)
 		return nil, clerkauth.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get user %s: %w", id, err)
+		return nil, fmt.Errorf("sqlstore: get user %s: %w", idquote.Quote(id), err)
 	}
 	u.PublicMetadata = fromJSON(meta)
 	u.CreatedAt, u.UpdatedAt, u.DeletedAt = fromMillis(created), fromMillis(upd), fromMillis(deleted)
@@ -52,7 +53,7 @@ func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	return s.write(ctx, "upsert user "+u.ID, s.q.upsertUser,
+	return s.write(ctx, "upsert user "+idquote.Quote(u.ID), s.q.upsertUser,
 		u.ID, text(u.Email), text(u.FirstName), text(u.LastName), text(u.Username), text(u.ImageURL), meta,
 		millis(u.CreatedAt), millis(u.UpdatedAt))
 }
@@ -64,7 +65,7 @@ func (s *Store) DeactivateUser(ctx context.Context, id string, at time.Time) (bo
 	if err := validDeletion("user", id, at); err != nil {
 		return false, err
 	}
-	return s.write(ctx, "deactivate user "+id, s.q.deactivateUser, id, millis(at))
+	return s.write(ctx, "deactivate user "+idquote.Quote(id), s.q.deactivateUser, id, millis(at))
 }
 
 // write runs one guarded statement and reports whether it changed a row.

@@ -6,17 +6,18 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/internal/idquote"
 )
 
 // ID fails with invalid for an id that is empty, not valid UTF-8 or holds a
 // NUL (see [clerkauth.ValidID]); kind names the id in the message ("user",
-// "session").
+// "session"), which quotes at most its first 64 bytes.
 func ID(invalid error, kind, id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("%w: empty %s id", invalid, kind)
 	case !clerkauth.ValidID(id):
-		return fmt.Errorf("%w: %s id %q is not valid UTF-8 without NUL", invalid, kind, id)
+		return fmt.Errorf("%w: %s id %s is not valid UTF-8 without NUL", invalid, kind, idquote.Quote(id))
 	}
 	return nil
 }

@@ -1,0 +1,65 @@
+package idquote_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/unioneyes/authkit/internal/idquote"
+)
+
+func TestQuote(t *testing.T) {
+	long := strings.Repeat("a", 1<<20)
+	for name, tc := range map[string]struct{ id, want string }{
+		"short":                {"user_2abc", `"user_2abc"`},
+		"empty":                {"", `""`},
+		"control characters":   {"sess_\n1", `"sess_\n1"`},
+		"invalid UTF-8":        {"org_\xff", `"org_\xff"`},
+		"exactly MaxBytes":     {strings.Repeat("b", idquote.MaxBytes), `"` + strings.Repeat("b", idquote.MaxBytes) + `"`},
+		"one over":             {strings.Repeat("b", idquote.MaxBytes+1), `"` + strings.Repeat("b", idquote.MaxBytes) + `"…(65 bytes)`},
+		"1 MiB":                {long, `"` + long[:idquote.MaxBytes] + `"…(1048576 bytes)`},
+		"cut before a rune":    {strings.Repeat("c", idquote.MaxBytes-1) + "é" + "tail", `"` + strings.Repeat("c", idquote.MaxBytes-1) + `"…(69 bytes)`},
+		"invalid bytes at cut": {strings.Repeat("d", idquote.MaxBytes) + "\x80\x80\x80\x80", `"` + strings.Repeat("d", idquote.MaxBytes) + `"…(68 bytes)`},
+		"continuation bytes":   {strings.Repeat("\x80", 100), `"` + strings.Repeat(`\x80`, idquote.MaxBytes) + `"…(100 bytes)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := idquote.Quote(tc.id)
+			assert.Equal(t, tc.want, got)
+			assert.True(t, utf8.ValidString(got))
+			assert.LessOrEqual(t, len(got), 4*idquote.MaxBytes+40)
+		})
+	}
+}
+
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"", "user_1", strings.Repeat("é", 40), "\x00\xff", strings.Repeat("x", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		got := idquote.Quote(id)
+		if !utf8.ValidString(got) || strings.ContainsAny(got, "\n\r\x00") {
+			t.Fatalf("Quote(%q) = %q: not one clean line", id, got)
+		}
+		if len(got) > 4*idquote.MaxBytes+40 {
+			t.Fatalf("Quote of %d bytes is %d bytes long", len(id), len(got))
+		}
+		if len(id) <= idquote.MaxBytes {
+			if got != strconv.Quote(id) {
+				t.Fatalf("Quote(%q) = %q, want strconv.Quote", id, got)
+			}
+			return
+		}
+		suffix := "…(" + strconv.Itoa(len(id)) + " bytes)"
+		prefix, ok := strings.CutSuffix(got, suffix)
+		if !ok {
+			t.Fatalf("Quote(%d bytes) = %q: no %q", len(id), got, suffix)
+		}
+		shown, err := strconv.Unquote(prefix)
+		if err != nil || !strings.HasPrefix(id, shown) || len(shown) > idquote.MaxBytes || len(shown) < idquote.MaxBytes-utf8.UTFMax+1 {
+			t.Fatalf("Quote(%q) shows %q (%v)", id, shown, err)
+		}
+	})
+}
