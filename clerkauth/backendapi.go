@@ -1,27 +1,21 @@
 package clerkauth
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 )
 
 // Defaults and limits of BackendAPIConfig and BackendAPI.
@@ -31,11 +25,16 @@ const (
 	// DefaultBackendAPITimeout bounds one verification call when BackendAPIConfig.HTTPClient
 	// is nil or has no Timeout (Clerk's Go SDK uses the same).
 	DefaultBackendAPITimeout = 5 * time.Second
-	// DefaultMachineCacheSize is the number of tokens a BackendAPI remembers.
+	// DefaultMachineCacheSize is the default of BackendAPIConfig.CacheSize.
 	DefaultMachineCacheSize = 10_000
-	// DefaultMachineCacheTTL is how long a token Clerk accepted is accepted again without
-	// asking Clerk (never past the token's own expiration).
+	// DefaultMachineCacheTTL is how long a token Clerk accepted is accepted again on that
+	// answer (never past the token's own expiration); a token in use is revalidated with
+	// Clerk, in the background, when a quarter of it is left.
 	DefaultMachineCacheTTL = 60 * time.Second
+	// DefaultMachineStaleIfError is how long past its MaxCacheTTL a token Clerk accepted
+	// keeps being accepted while its revalidation cannot be made (Clerk unreachable,
+	// failing or answering 429, or no call left in the budget).
+	DefaultMachineStaleIfError = 2 * time.Minute
 	// DefaultMachineNegativeCacheTTL is how long a token Clerk refused (unknown, revoked,
 	// expired) is refused again without asking Clerk.
 	DefaultMachineNegativeCacheTTL = 10 * time.Second
@@ -58,11 +57,20 @@ const (
 	minBackendAPIRetryAfter = time.Second
 	// maxBackendAPIBurst caps the default MaxCallBurst of a huge MaxCallsPerSecond.
 	maxBackendAPIBurst = math.MaxInt32
-	// MaxMachineTokenBytes caps the length of a Clerk machine token; a longer one is
-	// refused (ErrMachineTokenInvalid) without asking Clerk.
-	MaxMachineTokenBytes = 512
+	// MinMachineTokenBytes and MaxMachineTokenBytes bound the length of a Clerk machine
+	// token, prefix included; a shorter or longer one is refused (ErrMachineTokenInvalid)
+	// without asking Clerk. Clerk does not publish the length of its secrets; the shapes
+	// it shows are far inside these bounds (its Backend API reference, 32 characters
+	// after the prefix; its JavaScript SDK's fixtures, 37 and 44), which err on the side
+	// of never refusing a real token: they spare a call for junk, not for a token made
+	// up on purpose (see BackendAPI for those).
+	MinMachineTokenBytes = 16
+	MaxMachineTokenBytes = 128
 	// maxBackendAPIResponseBytes caps the body of a Backend API answer that is read.
 	maxBackendAPIResponseBytes = 64 << 10
+	// bapiRevalidateRetry spaces the attempts to revalidate one credential while they
+	// cannot be made (never more than a quarter of MaxCacheTTL).
+	bapiRevalidateRetry = 2 * time.Second
 	// bapiUnauthorizedLogEvery and bapiWarnLogEvery space the log lines of a failing
 	// Backend API, so that an outage does not flood the logs.
 	bapiUnauthorizedLogEvery = time.Minute
@@ -75,16 +83,19 @@ const (
 // the BackendAPI logs it at Error level, at most once a minute.
 var ErrBackendAPIUnauthorized = errors.New("clerkauth: Clerk Backend API refused the configured secret key")
 
-// ErrBackendAPIRateLimited is wrapped (with ErrBackendAPI) when a token not in the cache
-// was not sent to Clerk because this BackendAPI's own limits were reached: more than
-// BackendAPIConfig.MaxCallsPerSecond (beyond MaxCallBurst), or MaxConcurrentCalls calls
-// already in flight. The refusal is immediate and never cached; clients get 503 through
-// ErrBackendAPI. Seeing it under normal traffic means the limits are too low; under a
-// flood of unknown tokens, that they protect the instance's Backend API quota.
+// ErrBackendAPIRateLimited is wrapped (with ErrBackendAPI) when a token that needed a
+// call was not sent to Clerk because this BackendAPI's own limits were reached: its
+// share of the calls-per-second budget (BackendAPIConfig.MaxCallsPerSecond and
+// MaxCallBurst) or of the calls in flight (MaxConcurrentCalls) was spent. The refusal
+// is immediate and never cached; clients get 503 through ErrBackendAPI, and a client
+// that presents the same token again is served from a reserve that a flood of distinct
+// made-up tokens cannot spend (see BackendAPI). Seeing it under normal traffic means
+// the limits are too low; under a flood of unknown tokens, that they protect the
+// instance's Backend API quota.
 var ErrBackendAPIRateLimited = errors.New("clerkauth: Clerk Backend API calls limited by this process")
 
 // ErrBackendAPIThrottled is wrapped (with ErrBackendAPI) when Clerk's Backend API answered
-// 429 (the instance's quota is spent), and for every token not in the cache during the
+// 429 (the instance's quota is spent), and for every token needing a call during the
 // pause that follows (the answer's Retry-After, by default DefaultBackendAPIRetryAfter, at
 // most MaxBackendAPIRetryAfter), which is refused without asking Clerk. Never cached.
 var ErrBackendAPIThrottled = errors.New("clerkauth: Clerk Backend API rate limit reached")
@@ -107,36 +118,62 @@ type BackendAPIConfig struct {
 	// redirect would resend the token elsewhere).
 	HTTPClient *http.Client
 
-	// CacheSize bounds the number of tokens remembered (default DefaultMachineCacheSize).
+	// CacheSize bounds the number of credentials Clerk accepted that are remembered, and
+	// separately the number of refusals (default DefaultMachineCacheSize each): refusals
+	// of made-up tokens never evict an accepted credential.
 	CacheSize int
 
-	// MaxCacheTTL is how long a token Clerk accepted is accepted again without asking
-	// Clerk: default DefaultMachineCacheTTL (60 s), never past the token's expiration. It
-	// is also how long a revocation may take to be noticed.
+	// MaxCacheTTL is how long a token Clerk accepted is accepted again on that answer,
+	// default DefaultMachineCacheTTL (60 s), never past the token's expiration. When a
+	// quarter of it is left, the next request for the token starts a revalidation with
+	// Clerk in the background (and is answered from the cache at once), so a credential
+	// in use is never asked about inline, and costs one call per three quarters of
+	// MaxCacheTTL (45 s by default). A token not revalidated in time is revalidated inline
+	// by its next request. While Clerk answers, a revocation is noticed within
+	// MaxCacheTTL; a refusal on revalidation (revoked, unknown, expired) drops the token
+	// at once.
 	MaxCacheTTL time.Duration
+
+	// StaleIfError is how long past MaxCacheTTL a token Clerk accepted keeps being
+	// accepted while it cannot be revalidated (Clerk unreachable, failing, answering
+	// 429, or not Clerk's answer; or this verifier's budget spent): default
+	// DefaultMachineStaleIfError (2 minutes). A revocation may then take up to
+	// MaxCacheTTL + StaleIfError to be noticed, and only while Clerk cannot be asked.
+	// Serving past MaxCacheTTL is logged (Warn, at most every 10 s).
+	StaleIfError time.Duration
 
 	// NegativeCacheTTL is how long a token Clerk refused (404, revoked, expired) is refused
 	// again without asking Clerk: default DefaultMachineNegativeCacheTTL (10 s).
 	NegativeCacheTTL time.Duration
 
-	// MaxCallsPerSecond bounds the rate of calls to the Backend API (a token bucket
-	// refilled at this rate, holding MaxCallBurst calls): default
-	// DefaultMaxBackendAPICallsPerSecond (20). Only tokens not in the cache cost a call,
-	// and concurrent verifications of one token share one; a token that would exceed the
-	// rate is refused at once with ErrBackendAPIRateLimited (never cached), so a flood of
-	// made-up tokens cannot spend the instance's Backend API quota, which the rest of the
-	// application shares. It must be finite.
+	// MaxCallsPerSecond bounds the rate of calls to the Backend API, revalidations
+	// included (a token bucket refilled at this rate, holding MaxCallBurst calls):
+	// default DefaultMaxBackendAPICallsPerSecond (20). Only tokens without a usable
+	// answer cost a call, and concurrent verifications of one token share one; a token
+	// that finds its share of the budget spent is refused at once with
+	// ErrBackendAPIRateLimited (never cached), so a flood of made-up tokens cannot spend
+	// the instance's Backend API quota, which the rest of the application shares. It
+	// must be finite. The budget is shared in tiers (see BackendAPI): tokens presented
+	// for the first time may spend only the upper half of the bucket, and revalidations
+	// come first. Each credential in steady use costs one revalidation per three
+	// quarters of MaxCacheTTL (45 s by default): 20 calls a second keep 900 credentials
+	// in use revalidated, and leave nothing to new tokens then; size MaxCallsPerSecond
+	// (or MaxCacheTTL) for the credentials you have.
 	MaxCallsPerSecond float64
 
-	// MaxCallBurst is how many calls may be made at once above MaxCallsPerSecond after a
-	// quiet period: default twice MaxCallsPerSecond, rounded up (40 by default).
+	// MaxCallBurst is the size of the bucket, how many calls may be made at once after a
+	// quiet period: default twice MaxCallsPerSecond, rounded up (40 by default). Of it,
+	// MaxCallBurst/2 (rounded down) is reserved to revalidations and retried tokens, and
+	// MaxCallBurst/4 of that to revalidations; a burst of 1 reserves nothing.
 	MaxCallBurst int
 
 	// MaxConcurrentCalls bounds the calls in flight at once: default
-	// DefaultMaxConcurrentBackendAPICalls (8). A token not in the cache that finds them
-	// all busy is refused at once with ErrBackendAPIRateLimited (never cached) rather
+	// DefaultMaxConcurrentBackendAPICalls (8). A token needing a call that finds its
+	// share busy is refused at once with ErrBackendAPIRateLimited (never cached) rather
 	// than waiting: a slow Backend API then costs quick 503s, not a pile of waiting
-	// requests.
+	// requests. Tokens presented for the first time must leave half the slots (rounded
+	// down) free, retried ones a quarter; revalidations may take any; every tier may
+	// take at least one.
 	MaxConcurrentCalls int
 
 	// Now is the clock; nil means time.Now.
@@ -151,39 +188,82 @@ type BackendAPIConfig struct {
 // machine-to-machine tokens ("mt_…") and OAuth access tokens ("oat_…"), each verified
 // with its Backend API endpoint (POST /api_keys/verify, /m2m_tokens/verify,
 // /oauth_applications/access_tokens/verify) using the instance's secret key. Any other
-// form of token is left to other verifiers (ErrTokenType), without a request.
+// form of token is left to other verifiers (ErrTokenType), without a request; a
+// Clerk-prefixed token outside MinMachineTokenBytes..MaxMachineTokenBytes, or with a
+// character outside base64 (standard or URL-safe, with at most two "=" at the end), is
+// refused without a request. A 200 answer is a credential only if it is the endpoint's
+// object ("object": "api_key", "machine_to_machine_token" or
+// "clerk_idp_oauth_access_token") with an id and a subject: what a wrong URL or a
+// catch-all proxy answers is ErrBackendAPI, logged as a misconfiguration.
 //
-// Answers are cached in process, keyed by a SHA-256 of the token (never the token): an
-// accepted token for MaxCacheTTL, never past its expiration; a refused one (unknown,
-// revoked, expired) for NegativeCacheTTL. Failures of the Backend API itself (ErrBackendAPI:
-// unreachable, timeouts, 429, 5xx, a refused secret key, an answer that is not Clerk's)
-// are never cached. Concurrent verifications of one token share one call.
+// Answers are cached in process, keyed by a SHA-256 of the token (never the token).
+// Credentials Clerk accepted form the known set: each is accepted on Clerk's answer for
+// MaxCacheTTL (never past its expiration), revalidated in the background when a quarter
+// of that is left, and, when the revalidation cannot be made, accepted for StaleIfError
+// more (stale-if-error); a revalidation that Clerk answers with a refusal drops it at
+// once. Refusals (unknown, revoked, expired) are remembered for NegativeCacheTTL.
+// Failures of the Backend API itself (ErrBackendAPI: unreachable, timeouts, 429, 5xx, a
+// refused secret key, an answer that is not Clerk's) are never cached. Concurrent
+// verifications of one token share one call.
 //
-// Because any client can send a well-formed token it made up, the calls are limited
-// (cache hits never are): at most BackendAPIConfig.MaxCallsPerSecond (with bursts of
-// MaxCallBurst) and MaxConcurrentCalls at once, beyond which a token not in the cache is
-// refused at once (ErrBackendAPIRateLimited); and after a 429 from Clerk, none until the
-// answer's Retry-After has passed (ErrBackendAPIThrottled). A BackendAPI is safe for
-// concurrent use and starts no goroutine of its own.
+// Because any client can send a well-formed token it made up, calls are limited: one
+// token bucket (MaxCallsPerSecond, MaxCallBurst) and MaxConcurrentCalls calls in flight,
+// shared in three tiers, each with a reserve the tiers below cannot spend:
+//
+//   - a token presented for the first time must leave half the bucket and half the
+//     slots (rounded down) to the tiers above;
+//   - a token refused for lack of budget and presented again (a client retrying after
+//     a 503; the last 16,384 such tokens are remembered, by a 64-bit fingerprint) must
+//     leave a quarter of each;
+//   - the revalidation of a known credential may spend everything.
+//
+// While a flood of made-up tokens keeps the bucket at its half, every call the refill
+// brings below it goes to a higher tier first. So under a flood of distinct made-up
+// tokens (the tests flood 1,000 a second against the defaults: 20 calls a second, a
+// bucket of 40), a known credential is never refused, whether in use or idle for
+// longer than MaxCacheTTL + StaleIfError, and a valid token never seen before is
+// refused once, then accepted on its first retry (plus the time of the call): a client
+// retrying after 1 s is in after 1 s, one honouring the middleware's Retry-After (5 s)
+// after 5 s. What the reserve cannot tell apart is an attacker that presents each
+// made-up token again, as a retrying client does: such tokens compete with genuine
+// retries for the retried tier (never with known credentials), each retry of a new
+// credential is then a draw among them, and a replay as heavy as the flood can keep
+// new credentials out (the tests measure 500 made-up tokens a second, each presented
+// twice: none of three new credentials retrying every second got in within 100 s).
+// Without knowing the client behind a token, nothing here can do better. After a 429
+// from Clerk, no call is made until the answer's Retry-After has passed
+// (ErrBackendAPIThrottled), and known credentials are served from the cache meanwhile.
+//
+// A BackendAPI is safe for concurrent use. A revalidation in the background runs in a
+// goroutine started by the request that found it due, one per credential at a time,
+// admitted by the budget before it starts, and bounded by the HTTP client's timeout.
 type BackendAPI struct {
 	secretKey string
 	endpoints [3]bapiEndpoint // one per token prefix, tried in turn
 	client    *http.Client
-	cache     *otter.Cache[[sha256.Size]byte, bapiEntry]
+	known     *otter.Cache[[sha256.Size]byte, *bapiKnown]  // credentials Clerk accepted
+	refused   *otter.Cache[[sha256.Size]byte, bapiRefusal] // Clerk's refusals
+	retried   bapiRetried                                  // tokens refused for lack of budget
 	maxTTL    time.Duration
+	refresh   time.Duration // age at which a known credential in use is revalidated
+	stale     time.Duration // StaleIfError
 	negTTL    time.Duration
+	retry     time.Duration // between attempts to revalidate one credential
 	now       func() time.Time
 	log       *slog.Logger
 	group     singleflight.Group
 
-	limiter *rate.Limiter // calls per second, fed the injected clock
-	slots   chan struct{} // one element per call in flight
-	pause   bapiPause     // after a 429
+	budget *bapiBudget
+	pause  bapiPause // after a 429
+
+	// revalidations counts the background revalidations under way (tests wait on it).
+	revalidations sync.WaitGroup
 
 	unauthorizedLog bapiLogLimiter
 	misconfigLog    bapiLogLimiter
 	warnLog         bapiLogLimiter
 	limitLog        bapiLogLimiter
+	staleLog        bapiLogLimiter
 }
 
 var _ MachineVerifier = (*BackendAPI)(nil)
@@ -197,14 +277,6 @@ type bapiEndpoint struct {
 	object string // the "object" Clerk answers with
 }
 
-// bapiEntry is a cached answer: a principal (read-only snapshot) or a refusal, usable
-// while now is before until.
-type bapiEntry struct {
-	p     *Principal
-	err   error
-	until time.Time
-}
-
 // NewBackendAPI returns a verifier of Clerk's machine tokens.
 func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 	if strings.TrimSpace(cfg.SecretKey) == "" {
@@ -214,7 +286,7 @@ func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 		// Never quote the key: it may be a real one with a stray newline.
 		return nil, fmt.Errorf("%w: BackendAPIConfig.SecretKey contains whitespace or control characters", ErrInvalidConfig)
 	}
-	if cfg.CacheSize < 0 || cfg.MaxCacheTTL < 0 || cfg.NegativeCacheTTL < 0 ||
+	if cfg.CacheSize < 0 || cfg.MaxCacheTTL < 0 || cfg.StaleIfError < 0 || cfg.NegativeCacheTTL < 0 ||
 		cfg.MaxCallBurst < 0 || cfg.MaxConcurrentCalls < 0 {
 		return nil, fmt.Errorf("%w: negative BackendAPIConfig value", ErrInvalidConfig)
 	}
@@ -234,17 +306,20 @@ func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 	b := &BackendAPI{
 		secretKey: cfg.SecretKey,
 		maxTTL:    cmp.Or(cfg.MaxCacheTTL, DefaultMachineCacheTTL),
+		stale:     cmp.Or(cfg.StaleIfError, DefaultMachineStaleIfError),
 		negTTL:    cmp.Or(cfg.NegativeCacheTTL, DefaultMachineNegativeCacheTTL),
 		now:       cfg.Now,
 		log:       cfg.Logger,
-		limiter:   rate.NewLimiter(rate.Limit(perSecond), burst),
-		slots:     make(chan struct{}, cmp.Or(cfg.MaxConcurrentCalls, DefaultMaxConcurrentBackendAPICalls)),
+		budget: newBAPIBudget(perSecond, burst,
+			cmp.Or(cfg.MaxConcurrentCalls, DefaultMaxConcurrentBackendAPICalls)),
 		endpoints: [3]bapiEndpoint{
 			{kind: KindAPIKey, prefix: "ak_", url: base + "/api_keys/verify", field: "secret", object: "api_key"},
 			{kind: KindM2MToken, prefix: "mt_", url: base + "/m2m_tokens/verify", field: "token", object: "machine_to_machine_token"},
 			{kind: KindOAuthToken, prefix: "oat_", url: base + "/oauth_applications/access_tokens/verify", field: "access_token", object: "clerk_idp_oauth_access_token"},
 		},
 	}
+	b.refresh = b.maxTTL - b.maxTTL/4
+	b.retry = min(bapiRevalidateRetry, b.maxTTL/4)
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -259,10 +334,11 @@ func NewBackendAPI(cfg BackendAPIConfig) (*BackendAPI, error) {
 		b.client.Timeout = DefaultBackendAPITimeout
 	}
 	b.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	b.cache, err = otter.New(&otter.Options[[sha256.Size]byte, bapiEntry]{
-		MaximumSize: cmp.Or(cfg.CacheSize, DefaultMachineCacheSize),
-	})
-	if err != nil {
+	size := cmp.Or(cfg.CacheSize, DefaultMachineCacheSize)
+	if b.known, err = otter.New(&otter.Options[[sha256.Size]byte, *bapiKnown]{MaximumSize: size}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if b.refused, err = otter.New(&otter.Options[[sha256.Size]byte, bapiRefusal]{MaximumSize: size}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	return b, nil
@@ -308,24 +384,40 @@ func (b *BackendAPI) endpointFor(token string) (*bapiEndpoint, error) {
 }
 
 // machineTokenShapeOK reports whether token, which starts with a prefix of prefixLen
-// bytes, has something after it, is at most MaxMachineTokenBytes long and is made only of
-// [A-Za-z0-9_-]: Clerk's tokens are, and nothing else is worth a request.
+// bytes, is MinMachineTokenBytes to MaxMachineTokenBytes long and, after the prefix, is
+// made of base64 characters, standard or URL-safe ([A-Za-z0-9+/_-]), with at most two
+// "=" at the end and nothing else. Clerk's tokens are (its JavaScript SDK's API key
+// fixture is standard base64 with padding), and nothing else is worth a request.
 func machineTokenShapeOK(token string, prefixLen int) bool {
-	if len(token) <= prefixLen || len(token) > MaxMachineTokenBytes {
+	if len(token) < MinMachineTokenBytes || len(token) > MaxMachineTokenBytes {
 		return false
 	}
-	return base64URLChars(token[prefixLen:])
+	body := token[prefixLen:]
+	unpadded := strings.TrimRight(body, "=")
+	if len(body)-len(unpadded) > 2 || unpadded == "" {
+		return false
+	}
+	for i := range len(unpadded) {
+		if c := unpadded[i]; !isBase64URLChar(c) && c != '+' && c != '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // base64URLChars reports whether s is made only of [A-Za-z0-9_-].
 func base64URLChars(s string) bool {
 	for i := range len(s) {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+		if !isBase64URLChar(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// isBase64URLChar reports whether c is one of [A-Za-z0-9_-].
+func isBase64URLChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
 }
 
 // expiredAt returns ErrMachineTokenExpired when a token expiring at exp (zero: never)
@@ -344,10 +436,13 @@ func expiredAt(exp, now time.Time) error {
 // flag, or an expiration already past by this verifier's clock); ErrBackendAPI when Clerk
 // could not answer (also with ErrBackendAPIUnauthorized when it refused the secret key,
 // ErrBackendAPIThrottled when it answered 429), when the answer is not Clerk's (such as
-// the generic 404 page of a misconfigured URL), when the call was not made because of this verifier's limits (with
+// the generic 404 page of a misconfigured URL, or a 200 without the endpoint's
+// "object"), when the call was not made because of this verifier's limits (with
 // ErrBackendAPIRateLimited, or ErrBackendAPIThrottled while a 429's Retry-After runs), or
-// when ctx ended while waiting (with ctx's error). Cached answers are given whatever the
-// limits and ctx. The Principal is the caller's to keep.
+// when ctx ended while waiting (with ctx's error). A credential Clerk accepted is
+// accepted within MaxCacheTTL of Clerk's answer, and within StaleIfError more while it
+// cannot be revalidated, whatever the limits and ctx. The Principal is the caller's to
+// keep.
 //
 // For an OAuth token, the Principal's Name is the OAuth application's client_id.
 func (b *BackendAPI) VerifyMachineToken(ctx context.Context, token string) (*Principal, error) {
@@ -356,401 +451,193 @@ func (b *BackendAPI) VerifyMachineToken(ctx context.Context, token string) (*Pri
 		return nil, err
 	}
 	key := sha256.Sum256([]byte(token))
-	if e, ok := b.lookup(key); ok {
-		return e.result(b.now())
+	now := b.now()
+	if k, ok := b.known.GetIfPresent(key); ok {
+		return b.verifyKnown(ctx, key, ep, token, k, now)
 	}
+	if r, ok := b.refused.GetIfPresent(key); ok && now.Before(r.until) {
+		return nil, r.err
+	}
+	tier := tierNew
+	if b.retried.has(fingerprint(key)) {
+		tier = tierRetried
+	}
+	return b.ask(ctx, key, ep, token, tier, nil)
+}
+
+// verifyKnown answers for a credential Clerk accepted (k): from the cache while Clerk's
+// answer is younger than MaxCacheTTL (starting a revalidation in the background when a
+// quarter of it is left); past it, from a revalidation made inline, or, when one could
+// not be made, from the cache again until StaleIfError more has passed.
+func (b *BackendAPI) verifyKnown(ctx context.Context, key [sha256.Size]byte, ep *bapiEndpoint, token string,
+	k *bapiKnown, now time.Time,
+) (*Principal, error) {
+	v := bapiVerdict{p: k.p}
+	if err := expiredAt(k.p.ExpiresAt, now); err != nil {
+		return nil, err
+	}
+	age := now.Sub(k.checked)
+	stale := age >= b.maxTTL
+	canStale := age < b.maxTTL+b.stale
+	switch {
+	case !stale:
+		if age >= b.refresh {
+			b.revalidate(ctx, key, ep, token, k, now)
+		}
+		return v.result(now)
+	case canStale && k.hasFailed():
+		b.servedStale(ep)
+		b.revalidate(ctx, key, ep, token, k, now)
+		return v.result(now)
+	}
+	p, err := b.ask(ctx, key, ep, token, tierKnown, k)
+	if canStale && errors.Is(err, ErrBackendAPI) {
+		k.fail(now.Add(b.retry))
+		b.servedStale(ep)
+		return v.result(now)
+	}
+	return p, err
+}
+
+// revalidate starts asking Clerk about the known credential k in the background, unless
+// a revalidation of it is under way, a failed one is too recent, or the budget refuses
+// it (which counts as a failed revalidation).
+func (b *BackendAPI) revalidate(ctx context.Context, key [sha256.Size]byte, ep *bapiEndpoint, token string,
+	k *bapiKnown, now time.Time,
+) {
+	if !k.claim(now) {
+		return
+	}
+	if err := b.acquire(ep, tierKnown, now); err != nil {
+		k.finish(false, now.Add(b.retry))
+		return
+	}
+	b.revalidations.Add(1)
+	go func() {
+		defer b.revalidations.Done()
+		// Joins an inline flight for the token if one is under way (the slot taken above
+		// then goes unused).
+		_, err, _ := b.group.Do(string(key[:]), func() (any, error) {
+			return b.callAndRemember(context.WithoutCancel(ctx), key, ep, token)
+		})
+		b.release()
+		k.finish(err == nil, b.now().Add(b.retry))
+	}()
+}
+
+// ask verifies token with the Backend API, inline: one call per token however many
+// requests carry it at once, admitted by the budget of tier. seen is the known entry
+// being revalidated, if any. The call is not tied to the first caller's context (its
+// client may go away; the answer is worth caching) but keeps its values, and is bounded
+// by the client's timeout; each caller stops waiting when its own context ends.
+func (b *BackendAPI) ask(ctx context.Context, key [sha256.Size]byte, ep *bapiEndpoint, token string,
+	tier bapiTier, seen *bapiKnown,
+) (*Principal, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: gave up waiting: %w", ErrBackendAPI, err)
 	}
-	// One call per token however many requests carry it at once. The call is not tied to
-	// the first caller's context (its client may go away; the answer is worth caching)
-	// but keeps its values, and is bounded by the client's timeout; each caller stops
-	// waiting when its own context ends.
 	ch := b.group.DoChan(string(key[:]), func() (any, error) {
-		// A flight that ended between our cache miss and this one has cached its answer.
-		if e, ok := b.lookup(key); ok {
-			return e, nil
+		// A flight that ended between our look at the cache and this one has answered.
+		if v, ok := b.answered(key, seen); ok {
+			return v, nil
 		}
 		// The limits count real calls: after the cache and the merging of identical
 		// tokens, before anything is sent.
-		if err := b.acquire(ep); err != nil {
+		if err := b.acquire(ep, tier, b.now()); err != nil {
+			if tier != tierKnown {
+				b.retried.add(fingerprint(key))
+			}
 			return nil, err // never cached
 		}
 		defer b.release()
-		e, err := b.call(context.WithoutCancel(ctx), ep, token)
-		if err != nil {
-			return nil, err // ErrBackendAPI: never cached
-		}
-		return b.store(key, e), nil
+		return b.callAndRemember(context.WithoutCancel(ctx), key, ep, token)
 	})
 	select {
 	case res := <-ch:
 		if res.Err != nil {
 			return nil, res.Err
 		}
-		return res.Val.(bapiEntry).result(b.now())
+		return res.Val.(bapiVerdict).result(b.now())
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%w: gave up waiting: %w", ErrBackendAPI, ctx.Err())
 	}
 }
 
-// acquire admits one call to the Backend API, or refuses it at once with an error wrapping
-// ErrBackendAPI and ErrBackendAPIThrottled (a 429's pause is running) or
-// ErrBackendAPIRateLimited (MaxConcurrentCalls in flight, or MaxCallsPerSecond reached).
-// An admitted call holds a slot until release. A refusal spends nothing: a pause is
-// checked first, and a call-per-second token is taken only with a slot.
-func (b *BackendAPI) acquire(ep *bapiEndpoint) error {
+// answered returns Clerk's answer for key given since the known entry seen (nil: any
+// answer): an acceptance younger than MaxCacheTTL, or a refusal still remembered.
+func (b *BackendAPI) answered(key [sha256.Size]byte, seen *bapiKnown) (bapiVerdict, bool) {
 	now := b.now()
+	if k, ok := b.known.GetIfPresent(key); ok && k != seen && now.Sub(k.checked) < b.maxTTL {
+		return bapiVerdict{p: k.p}, true
+	}
+	if r, ok := b.refused.GetIfPresent(key); ok && now.Before(r.until) {
+		return bapiVerdict{err: r.err}, true
+	}
+	return bapiVerdict{}, false
+}
+
+// callAndRemember asks Clerk about token and caches the answer: an acceptance (re)enters
+// the known set, a refusal leaves it at once and is remembered for NegativeCacheTTL.
+// Errors wrap ErrBackendAPI and are not cached.
+func (b *BackendAPI) callAndRemember(ctx context.Context, key [sha256.Size]byte, ep *bapiEndpoint, token string) (any, error) {
+	v, err := b.call(ctx, ep, token)
+	if err != nil {
+		return nil, err
+	}
+	now := b.now()
+	if v.p != nil {
+		b.known.Set(key, &bapiKnown{p: v.p, checked: now})
+		b.refused.Invalidate(key)
+	} else {
+		b.refused.Set(key, bapiRefusal{err: v.err, until: now.Add(b.negTTL)})
+		b.known.Invalidate(key)
+	}
+	b.retried.forget(fingerprint(key))
+	return v, nil
+}
+
+// acquire admits one call of tier to the Backend API at now, or refuses it at once with
+// an error wrapping ErrBackendAPI and ErrBackendAPIThrottled (a 429's pause is running)
+// or ErrBackendAPIRateLimited (the tier's share of the calls in flight or of the
+// calls-per-second budget is spent). An admitted call holds a slot until release. A
+// refusal spends nothing: a pause is checked first.
+func (b *BackendAPI) acquire(ep *bapiEndpoint, tier bapiTier, now time.Time) error {
 	if until, paused := b.pause.active(now); paused {
-		b.refused(ep, "clerk_retry_after", slog.Time("until", until))
+		b.notCalled(ep, tier, "clerk_retry_after", slog.Time("until", until))
 		return fmt.Errorf("%w: %w: no call until %s (Clerk's Retry-After)", ErrBackendAPI, ErrBackendAPIThrottled,
 			until.UTC().Format(time.RFC3339))
 	}
-	select {
-	case b.slots <- struct{}{}:
-	default:
-		b.refused(ep, "max_concurrent_calls")
-		return fmt.Errorf("%w: %w: %d calls in flight already", ErrBackendAPI, ErrBackendAPIRateLimited, cap(b.slots))
-	}
-	if !b.limiter.AllowN(now, 1) {
-		b.release()
-		b.refused(ep, "max_calls_per_second")
-		return fmt.Errorf("%w: %w: more than %g calls per second", ErrBackendAPI, ErrBackendAPIRateLimited,
-			float64(b.limiter.Limit()))
+	if reason, ok := b.budget.take(now, tier); !ok {
+		b.notCalled(ep, tier, reason)
+		return fmt.Errorf("%w: %w: %s (%s tier)", ErrBackendAPI, ErrBackendAPIRateLimited, reason, tier)
 	}
 	return nil
 }
 
 // release ends a call admitted by acquire.
-func (b *BackendAPI) release() { <-b.slots }
+func (b *BackendAPI) release() { b.budget.done() }
 
-// refused logs a call not made because of a limit, at most once per bapiWarnLogEvery
+// notCalled logs a call not made because of a limit, at most once per bapiWarnLogEvery
 // (a flood of made-up tokens must not flood the logs too).
-func (b *BackendAPI) refused(ep *bapiEndpoint, reason string, attrs ...slog.Attr) {
+func (b *BackendAPI) notCalled(ep *bapiEndpoint, tier bapiTier, reason string, attrs ...slog.Attr) {
 	ok, suppressed := b.limitLog.allow(b.now(), bapiWarnLogEvery)
 	if !ok {
 		return
 	}
 	attrs = append(attrs, slog.String("reason", reason), slog.String("kind", string(ep.kind)),
-		slog.Int("suppressed", suppressed))
+		slog.String("tier", tier.String()), slog.Int("suppressed", suppressed))
 	b.log.LogAttrs(context.Background(), slog.LevelWarn,
-		"clerkauth: Clerk Backend API call not made: limit reached; machine tokens not in the cache get 503", attrs...)
+		"clerkauth: Clerk Backend API call not made: limit reached", attrs...)
 }
 
-// bapiPause is the time until which no call is made, after a 429.
-type bapiPause struct {
-	mu    sync.Mutex
-	until time.Time
-}
-
-// extend makes the pause last at least until until (never shorter: of two 429 answers to
-// calls in flight together, the longer Retry-After wins).
-func (p *bapiPause) extend(until time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if until.After(p.until) {
-		p.until = until
-	}
-}
-
-// active reports whether the pause runs at now, and until when. A pause never lasts
-// more than MaxBackendAPIRetryAfter from now, even if the clock moved back.
-func (p *bapiPause) active(now time.Time) (time.Time, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !now.Before(p.until) {
-		return time.Time{}, false
-	}
-	if limit := now.Add(MaxBackendAPIRetryAfter); p.until.After(limit) {
-		p.until = limit
-	}
-	return p.until, true
-}
-
-// bapiRetryAfter is how long to pause after a 429 with the Retry-After value v (delay
-// seconds or an HTTP date, RFC 9110 §10.2.3): DefaultBackendAPIRetryAfter when v is
-// absent or unusable, at least minBackendAPIRetryAfter, at most MaxBackendAPIRetryAfter.
-func bapiRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	d := DefaultBackendAPIRetryAfter
-	switch {
-	case v == "":
-	case strings.Trim(v, "0123456789") == "":
-		secs, err := strconv.ParseUint(v, 10, 64)
-		if err != nil || secs > uint64(MaxBackendAPIRetryAfter/time.Second) {
-			return MaxBackendAPIRetryAfter // too large to parse is large
-		}
-		d = time.Duration(secs) * time.Second
-	default:
-		if t, err := http.ParseTime(v); err == nil {
-			d = t.Sub(now)
-		}
-	}
-	return min(max(d, minBackendAPIRetryAfter), MaxBackendAPIRetryAfter)
-}
-
-// lookup returns the cached answer for key, if there is one still usable. An entry past
-// its time is left to be replaced or evicted (removing it here could remove a fresh
-// answer another goroutine has just stored).
-func (b *BackendAPI) lookup(key [sha256.Size]byte) (bapiEntry, bool) {
-	e, ok := b.cache.GetIfPresent(key)
-	if !ok || !b.now().Before(e.until) {
-		return bapiEntry{}, false
-	}
-	return e, true
-}
-
-// store caches e and returns it: an acceptance until MaxCacheTTL from now or the token's
-// expiration, whichever is first; a refusal for NegativeCacheTTL.
-func (b *BackendAPI) store(key [sha256.Size]byte, e bapiEntry) bapiEntry {
-	now := b.now()
-	if e.p == nil {
-		e.until = now.Add(b.negTTL)
-	} else {
-		e.until = now.Add(b.maxTTL)
-		if exp := e.p.ExpiresAt; !exp.IsZero() && exp.Before(e.until) {
-			e.until = exp
-		}
-	}
-	b.cache.Set(key, e)
-	return e
-}
-
-// result is the answer e gives at now: a copy of the principal, or the refusal.
-func (e bapiEntry) result(now time.Time) (*Principal, error) {
-	if e.p == nil {
-		return nil, e.err
-	}
-	if err := expiredAt(e.p.ExpiresAt, now); err != nil {
-		return nil, err
-	}
-	p := *e.p
-	p.Scopes = slices.Clone(e.p.Scopes)
-	p.Claims = bytes.Clone(e.p.Claims)
-	return &p, nil
-}
-
-// bapiResponse is what the verify endpoints answer with (the members of the three kinds
-// of object that matter here).
-type bapiResponse struct {
-	Object     string          `json:"object"`
-	ID         string          `json:"id"`
-	Name       string          `json:"name"`
-	ClientID   string          `json:"client_id"`
-	Subject    string          `json:"subject"`
-	Scopes     []string        `json:"scopes"`
-	Claims     json.RawMessage `json:"claims"`
-	Revoked    bool            `json:"revoked"`
-	Expired    bool            `json:"expired"`
-	Expiration *int64          `json:"expiration"`
-	Active     *bool           `json:"active"`
-}
-
-// call asks the Backend API about token. It returns a cacheable answer (a principal or a
-// refusal of the token), or an error wrapping ErrBackendAPI, which is not to be cached.
-func (b *BackendAPI) call(ctx context.Context, ep *bapiEndpoint, token string) (bapiEntry, error) {
-	body, err := json.Marshal(map[string]string{ep.field: token})
-	if err != nil {
-		return bapiEntry{}, fmt.Errorf("%w: %w", ErrBackendAPI, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.url, bytes.NewReader(body))
-	if err != nil {
-		return bapiEntry{}, fmt.Errorf("%w: %w", ErrBackendAPI, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+b.secretKey)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "authkit")
-	resp, err := b.client.Do(req)
-	if err != nil {
-		// The error names the URL (never the token, which is in the body) and the cause.
-		b.warn("clerkauth: Clerk Backend API call failed", ep, slog.String("error", err.Error()))
-		return bapiEntry{}, fmt.Errorf("%w: %s: %w", ErrBackendAPI, ep.kind, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBackendAPIResponseBytes+1))
-	if err == nil && len(data) > maxBackendAPIResponseBytes {
-		err = errors.New("response body too large")
-	}
-
-	switch code := resp.StatusCode; {
-	case code == http.StatusOK && err == nil:
-		e, perr := parseBackendAPIAnswer(ep, data, b.now())
-		if perr != nil {
-			b.warn("clerkauth: unexpected Clerk Backend API answer", ep, slog.String("error", perr.Error()))
-			return bapiEntry{}, fmt.Errorf("%w: %s: %w", ErrBackendAPI, ep.kind, perr)
-		}
-		return e, nil
-	case code == http.StatusOK:
-		b.warn("clerkauth: Clerk Backend API answer unreadable", ep, slog.String("error", err.Error()))
-		return bapiEntry{}, fmt.Errorf("%w: %s: reading the answer: %w", ErrBackendAPI, ep.kind, err)
-	case (code == http.StatusNotFound || code == http.StatusBadRequest || code == http.StatusUnprocessableEntity) &&
-		err == nil && isClerkErrorBody(data):
-		// Clerk does not know the token, or refuses it as malformed.
-		return bapiEntry{err: fmt.Errorf("%w: Clerk answered %d", ErrMachineTokenInvalid, code)}, nil
-	case code == http.StatusNotFound || code == http.StatusBadRequest || code == http.StatusUnprocessableEntity:
-		// Not Clerk's error format: most likely not Clerk at all (a URL without /v1, a
-		// proxy's error page). Refusing the token would make every key look invalid.
-		if ok, suppressed := b.misconfigLog.allow(b.now(), bapiUnauthorizedLogEvery); ok {
-			b.log.LogAttrs(ctx, slog.LevelError,
-				"clerkauth: Clerk Backend API answer is not Clerk's; is BackendAPIConfig.URL right (it ends in /v1)?",
-				slog.Int("status", code), slog.String("endpoint", ep.url),
-				slog.String("content_type", truncateForLog(resp.Header.Get("Content-Type"))),
-				slog.Int("suppressed", suppressed))
-		}
-		return bapiEntry{}, fmt.Errorf("%w: %s: HTTP %d without Clerk's error body (misconfigured URL?)", ErrBackendAPI, ep.kind, code)
-	case code == http.StatusTooManyRequests:
-		// The instance's quota is spent (for every use of the secret key, not only
-		// this one): stop asking until Clerk says.
-		now := b.now()
-		wait := bapiRetryAfter(resp.Header.Get("Retry-After"), now)
-		b.pause.extend(now.Add(wait))
-		b.warn("clerkauth: Clerk Backend API rate limit reached; no call until Retry-After", ep,
-			slog.Int("status", code), slog.Duration("retry_after", wait), slog.String("clerk_error", clerkErrorCode(data)))
-		return bapiEntry{}, fmt.Errorf("%w: %w: %s: HTTP 429, no call for %s", ErrBackendAPI, ErrBackendAPIThrottled, ep.kind, wait)
-	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		if ok, suppressed := b.unauthorizedLog.allow(b.now(), bapiUnauthorizedLogEvery); ok {
-			b.log.LogAttrs(ctx, slog.LevelError,
-				"clerkauth: Clerk Backend API refused the secret key; machine tokens cannot be verified",
-				slog.Int("status", code), slog.String("endpoint", ep.url),
-				slog.String("clerk_error", clerkErrorCode(data)), slog.Int("suppressed", suppressed))
-		}
-		return bapiEntry{}, fmt.Errorf("%w: %w (HTTP %d)", ErrBackendAPI, ErrBackendAPIUnauthorized, code)
-	default:
-		b.warn("clerkauth: Clerk Backend API error", ep, slog.Int("status", code),
-			slog.String("clerk_error", clerkErrorCode(data)))
-		return bapiEntry{}, fmt.Errorf("%w: %s: HTTP %d", ErrBackendAPI, ep.kind, code)
-	}
-}
-
-// parseBackendAPIAnswer turns a 200 answer into a principal or a refusal.
-func parseBackendAPIAnswer(ep *bapiEndpoint, data []byte, now time.Time) (bapiEntry, error) {
-	var r bapiResponse
-	if err := json.Unmarshal(data, &r); err != nil {
-		return bapiEntry{}, fmt.Errorf("decoding the answer: %w", err)
-	}
-	if r.Active != nil && !*r.Active {
-		// RFC 7662 style: Clerk does not say why (it answers so for expired tokens).
-		return bapiEntry{err: fmt.Errorf("%w: Clerk answered inactive", ErrMachineTokenInvalid)}, nil
-	}
-	if r.Object != "" && r.Object != ep.object {
-		return bapiEntry{}, fmt.Errorf("answer is a %q, want %q", r.Object, ep.object)
-	}
-	if r.ID == "" {
-		return bapiEntry{}, errors.New("answer has no id")
-	}
-	var exp time.Time
-	if r.Expiration != nil {
-		exp = time.UnixMilli(*r.Expiration)
-	}
-	switch {
-	case r.Revoked:
-		return bapiEntry{err: ErrMachineTokenRevoked}, nil
-	case r.Expired:
-		return bapiEntry{err: fmt.Errorf("%w: Clerk answered expired", ErrMachineTokenExpired)}, nil
-	}
-	if err := expiredAt(exp, now); err != nil {
-		return bapiEntry{err: err}, nil
-	}
-	p := &Principal{
-		Kind:      ep.kind,
-		ID:        r.ID,
-		Subject:   r.Subject,
-		Name:      r.Name,
-		Scopes:    r.Scopes,
-		ExpiresAt: exp,
-	}
-	if ep.kind == KindOAuthToken {
-		p.Name = r.ClientID
-	}
-	if c := bytes.TrimSpace(r.Claims); len(c) > 0 && !bytes.Equal(c, []byte("null")) {
-		p.Claims = json.RawMessage(c)
-	}
-	return bapiEntry{p: p}, nil
-}
-
-// isClerkErrorBody reports whether data is Clerk's error format (Backend API OpenAPI:
-// {"errors":[{"message":…,"long_message":…,"code":…}]}): a JSON object whose "errors"
-// is a non-empty array of objects, each with a non-empty string "code" (member names
-// matched exactly, not as encoding/json matches struct fields). A generic 404 page, an
-// empty body or some other JSON is not.
-func isClerkErrorBody(data []byte) bool {
-	var body map[string]json.RawMessage
-	if json.Unmarshal(data, &body) != nil {
-		return false
-	}
-	var errs []map[string]json.RawMessage
-	if json.Unmarshal(body["errors"], &errs) != nil || len(errs) == 0 {
-		return false
-	}
-	for _, e := range errs {
-		var code string
-		if e == nil || json.Unmarshal(e["code"], &code) != nil || code == "" {
-			return false
-		}
-	}
-	return true
-}
-
-// truncateForLog shortens a header value taken from an answer before it is logged.
-func truncateForLog(s string) string {
-	const limit = 100
-	if len(s) > limit {
-		return s[:limit] + "…"
-	}
-	return s
-}
-
-// clerkErrorCode returns the code of the first error of a Clerk error body
-// ({"errors":[{"code":"…"}]}), if it is a short identifier: Clerk's messages are not
-// logged, in case one quotes what was sent.
-func clerkErrorCode(data []byte) string {
-	var body struct {
-		Errors []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(data, &body) != nil || len(body.Errors) == 0 {
-		return ""
-	}
-	code := body.Errors[0].Code
-	if len(code) > 64 || strings.ContainsFunc(code, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_')
-	}) {
-		return ""
-	}
-	return code
-}
-
-// warn logs a failure of the Backend API, at most once per bapiWarnLogEvery.
-func (b *BackendAPI) warn(msg string, ep *bapiEndpoint, attrs ...slog.Attr) {
-	ok, suppressed := b.warnLog.allow(b.now(), bapiWarnLogEvery)
+// servedStale logs, at most once per bapiWarnLogEvery, that a known credential was
+// accepted past MaxCacheTTL because it could not be revalidated.
+func (b *BackendAPI) servedStale(ep *bapiEndpoint) {
+	ok, suppressed := b.staleLog.allow(b.now(), bapiWarnLogEvery)
 	if !ok {
 		return
 	}
-	attrs = append(attrs, slog.String("kind", string(ep.kind)), slog.String("endpoint", ep.url),
-		slog.Int("suppressed", suppressed))
-	b.log.LogAttrs(context.Background(), slog.LevelWarn, msg, attrs...)
-}
-
-// bapiLogLimiter lets one log line through per interval and counts the others.
-type bapiLogLimiter struct {
-	mu         sync.Mutex
-	next       time.Time
-	suppressed int
-}
-
-// allow reports whether a line may be logged at now, and how many were suppressed since
-// the last one.
-func (l *bapiLogLimiter) allow(now time.Time, every time.Duration) (bool, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Before(l.next) {
-		l.suppressed++
-		return false, 0
-	}
-	n := l.suppressed
-	l.suppressed = 0
-	l.next = now.Add(every)
-	return true, n
+	b.log.LogAttrs(context.Background(), slog.LevelWarn,
+		"clerkauth: Clerk Backend API cannot revalidate machine tokens; accepted ones are served past MaxCacheTTL (StaleIfError)",
+		slog.String("kind", string(ep.kind)), slog.Int("suppressed", suppressed))
 }

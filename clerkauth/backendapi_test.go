@@ -263,7 +263,8 @@ func TestBackendAPIRefusals(t *testing.T) {
 		{"expired flag", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expired":true,"expiration":%d}`, future)}, ErrMachineTokenExpired},
 		{"expiration past by our clock", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expired":false,"expiration":%d}`, past)}, ErrMachineTokenExpired},
 		{"expiration exactly now", bapiAnswer{body: fmt.Sprintf(`{"object":"api_key","id":"ak_1","subject":"user_1","expiration":%d}`, e.ms(0))}, ErrMachineTokenExpired},
-		{"inactive", bapiAnswer{body: `{"active":false}`}, ErrMachineTokenInvalid},
+		{"inactive OAuth token", bapiAnswer{body: `{"active":false}`}, ErrMachineTokenInvalid},
+		{"inactive OAuth token with its object", bapiAnswer{body: `{"object":"clerk_idp_oauth_access_token","active":false}`}, ErrMachineTokenInvalid},
 		{"404", bapiAnswer{status: 404, body: clerkNotFound}, ErrMachineTokenInvalid},
 		{"404 code only", bapiAnswer{status: 404, body: `{"errors":[{"code":"resource_not_found"}]}`}, ErrMachineTokenInvalid},
 		{"400", bapiAnswer{status: 400, body: `{"errors":[{"message":"Bad Request","long_message":"Invalid 'secret'","code":"form_param_format_invalid","meta":{"param_name":"secret"}}]}`}, ErrMachineTokenInvalid},
@@ -271,7 +272,10 @@ func TestBackendAPIRefusals(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			token := fmt.Sprintf("ak_refusal%d", i)
+			token := fmt.Sprintf("ak_refusal_%08d", i)
+			if strings.HasPrefix(tt.name, "inactive OAuth") {
+				token = fmt.Sprintf("oat_refusal_%08d", i) // the OAuth endpoint's answer only
+			}
 			e.fake.set(token, tt.answer)
 			p, err := e.b.VerifyMachineToken(context.Background(), token)
 			require.ErrorIs(t, err, tt.want)
@@ -327,13 +331,13 @@ func TestBackendAPIFailuresAreNotCached(t *testing.T) {
 		{"429", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"3"}}, body: `{"errors":[{"code":"too_many_requests"}]}`}, ErrBackendAPIThrottled},
 		{"redirect", bapiAnswer{status: 307, header: http.Header{"Location": {"/elsewhere"}}}, nil},
 		{"410", bapiAnswer{status: 410}, nil},
-		{"200 not json", bapiAnswer{body: `<html>`}, nil},
 		{"200 no id", bapiAnswer{body: `{"object":"api_key","subject":"user_1"}`}, nil},
-		{"200 other object", bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1"}`}, nil},
+		{"200 no subject", bapiAnswer{body: `{"object":"api_key","id":"ak_1"}`}, nil},
+		{"200 empty subject", bapiAnswer{body: `{"object":"api_key","id":"ak_1","subject":""}`}, nil},
 		{"200 mistyped", bapiAnswer{body: `{"object":"api_key","id":"ak_1","revoked":"no"}`}, nil},
 		{"200 too large", bapiAnswer{body: `{"object":"api_key","id":"ak_1","name":"` + strings.Repeat("x", 70<<10) + `"}`}, nil},
-		{"200 empty", bapiAnswer{}, nil},
 	}
+	// 200 answers that are not the endpoint's object: TestBackendAPIAnswerMustBeTheEndpointsObject.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newBAPIEnv(t, nil)
@@ -362,16 +366,88 @@ func TestBackendAPIFailuresAreNotCached(t *testing.T) {
 	}
 }
 
+func TestBackendAPIAnswerMustBeTheEndpointsObject(t *testing.T) {
+	// F6: a wrong CLERK_API_URL, or a catch-all proxy answering 200 to everything, must
+	// authenticate nothing: a 200 is a credential only if it is the endpoint's object.
+	bodies := []struct{ name, body string }{
+		{"empty object", `{}`},
+		{"id only", `{"id":"x"}`},
+		{"id and subject", `{"id":"ak_0123456789abcdef0123456789abcdef","subject":"user_1","scopes":["admin"]}`},
+		{"everything but the object", `{"id":"x","subject":"user_1","revoked":false,"expired":false,"expiration":null}`},
+		{"object null", `{"object":null,"id":"x","subject":"user_1"}`},
+		{"object empty", `{"object":"","id":"x","subject":"user_1"}`},
+		{"object not a string", `{"object":1,"id":"x","subject":"user_1"}`},
+		{"another object", `{"object":"session","id":"x","subject":"user_1"}`},
+		{"OAuth's old object name", `{"object":"oauth_access_token","id":"x","subject":"user_1"}`},
+		{"inactive, outside the OAuth endpoint", `{"active":false}`},
+		{"active true", `{"active":true,"id":"x","subject":"user_1"}`},
+		{"not JSON", `<html><body>OK</body></html>`},
+		{"empty body", ``},
+		{"null", `null`},
+		{"array", `[{"object":"api_key","id":"x","subject":"user_1"}]`},
+		{"string", `"api_key"`},
+	}
+	for _, bb := range bodies {
+		t.Run(bb.name, func(t *testing.T) {
+			e := newBAPIEnv(t, nil)
+			e.fake.fallback = func(string, string) bapiAnswer { return bapiAnswer{body: bb.body} }
+			tokens := []string{bapiAK, bapiMT, bapiOAT}
+			if bb.body == `{"active":false}` {
+				tokens = tokens[:2] // the OAuth endpoint's answer for an expired token
+			}
+			for i := range 2 {
+				for _, token := range tokens {
+					p, err := e.b.VerifyMachineToken(context.Background(), token)
+					require.ErrorIs(t, err, ErrBackendAPI, "%s", token[:3])
+					require.Nil(t, p)
+					for _, s := range []error{ErrMachineTokenInvalid, ErrMachineTokenExpired, ErrMachineTokenRevoked,
+						ErrBackendAPIRateLimited, ErrBackendAPIThrottled} {
+						assert.NotErrorIs(t, err, s)
+					}
+					assert.NotContains(t, err.Error(), token)
+				}
+				assert.EqualValues(t, (i+1)*len(tokens), e.fake.hits.Load(), "never cached")
+			}
+			// The operator's to fix: an Error, once a minute at most.
+			assert.Equal(t, 1, e.log.count("ERROR"), "%s", e.log)
+			assert.Contains(t, e.log.String(), "BackendAPIConfig.URL")
+			assert.Contains(t, e.log.String(), "status=200")
+			for _, token := range tokens {
+				assert.NotContains(t, e.log.String(), token)
+			}
+		})
+	}
+
+	t.Run("each endpoint wants its own object", func(t *testing.T) {
+		e := newBAPIEnv(t, nil)
+		objects := map[string]string{bapiAK: "api_key", bapiMT: "machine_to_machine_token", bapiOAT: "clerk_idp_oauth_access_token"}
+		for token := range objects {
+			for other, object := range objects {
+				if other == token {
+					continue
+				}
+				e.fake.set(token, bapiAnswer{body: `{"object":"` + object + `","id":"x","subject":"user_1"}`})
+				_, err := e.b.VerifyMachineToken(context.Background(), token)
+				require.ErrorIs(t, err, ErrBackendAPI, "%s answered with %s", token[:3], object)
+			}
+			e.fake.set(token, bapiAnswer{body: `{"object":"` + objects[token] + `","id":"x","subject":"user_1"}`})
+			p, err := e.b.VerifyMachineToken(context.Background(), token)
+			require.NoError(t, err, "%s answered with its own object", token[:3])
+			assert.Equal(t, "user_1", p.Subject)
+		}
+	})
+}
+
 func TestBackendAPIWarningsAreSpaced(t *testing.T) {
 	e := newBAPIEnv(t, nil)
 	e.fake.fallback = func(string, string) bapiAnswer { return bapiAnswer{status: 500} }
 	for i := range 5 {
-		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_outage%d", i))
+		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_outage_%08d", i))
 		require.ErrorIs(t, err, ErrBackendAPI)
 	}
 	assert.Equal(t, 1, e.log.count("WARN"))
 	e.clock.Advance(10 * time.Second)
-	_, err := e.b.VerifyMachineToken(context.Background(), "ak_outage")
+	_, err := e.b.VerifyMachineToken(context.Background(), "ak_outage_final1")
 	require.ErrorIs(t, err, ErrBackendAPI)
 	assert.Equal(t, 2, e.log.count("WARN"))
 	assert.Contains(t, e.log.String(), "suppressed=4")
@@ -417,14 +493,18 @@ func TestBackendAPICachesAcceptance(t *testing.T) {
 	assert.JSONEq(t, `{"k":1}`, string(q.Claims))
 	assert.Empty(t, q.Name)
 
-	// MaxCacheTTL (60 s by default) bounds an entry of a token that does not expire.
-	e.clock.Advance(59 * time.Second)
+	// MaxCacheTTL (60 s by default) bounds an entry of a token that does not expire:
+	// when a quarter of it is left, a request starts a revalidation in the background
+	// (TestBackendAPIRevalidatesInTheBackground).
+	e.clock.Advance(e.b.refresh - time.Second)
 	_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
 	require.NoError(t, err)
+	e.settle()
 	assert.EqualValues(t, 1, e.fake.hits.Load())
 	e.clock.Advance(time.Second)
 	_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
 	require.NoError(t, err)
+	e.settle()
 	assert.EqualValues(t, 2, e.fake.hits.Load())
 }
 
@@ -438,10 +518,14 @@ func TestBackendAPICacheEndsAtTokenExpiration(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, e.fake.hits.Load())
 
+	// The cached acceptance ends with the token, and an expired token costs no call.
 	e.clock.Advance(time.Millisecond)
 	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT)
-	require.ErrorIs(t, err, ErrMachineTokenExpired, "the cached acceptance ended with the token")
-	assert.EqualValues(t, 2, e.fake.hits.Load())
+	require.ErrorIs(t, err, ErrMachineTokenExpired)
+	e.clock.Advance(2 * time.Hour) // past MaxCacheTTL and StaleIfError too
+	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT)
+	require.ErrorIs(t, err, ErrMachineTokenExpired)
+	assert.EqualValues(t, 1, e.fake.hits.Load())
 }
 
 func TestBackendAPINegativeCache(t *testing.T) {
@@ -531,6 +615,7 @@ func TestBackendAPIWaiterLeavesWhenItsContextEnds(t *testing.T) {
 
 func TestBackendAPITokenForms(t *testing.T) {
 	e := newBAPIEnv(t, nil)
+	const body = "abcdefghijklmnop" // long enough after any prefix
 	tests := []struct {
 		token string
 		want  error
@@ -538,39 +623,72 @@ func TestBackendAPITokenForms(t *testing.T) {
 		{"", ErrTokenType},
 		{"sk_live_abc", ErrTokenType},
 		{"svc_abcdef", ErrTokenType},
-		{"AK_abcdef", ErrTokenType},
+		{"AK_abcdef" + body, ErrTokenType},
 		{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln", ErrTokenType},
 		{"ak", ErrTokenType},
 		{"oat", ErrTokenType},
 		{"ak_", ErrMachineTokenInvalid},
 		{"mt_", ErrMachineTokenInvalid},
 		{"oat_", ErrMachineTokenInvalid},
-		{"ak_abc def", ErrMachineTokenInvalid},
-		{"ak_abc\n", ErrMachineTokenInvalid},
-		{"ak_abc\x00", ErrMachineTokenInvalid},
-		{"mt_a.b.c", ErrMachineTokenInvalid},
-		{"oat_abc=", ErrMachineTokenInvalid},
-		{"oat_abc/def+", ErrMachineTokenInvalid},
-		{"ak_é", ErrMachineTokenInvalid},
-		{"ak_\"}", ErrMachineTokenInvalid},
+		// Length: MinMachineTokenBytes to MaxMachineTokenBytes, prefix included.
+		{"ak_" + strings.Repeat("a", MinMachineTokenBytes-4), ErrMachineTokenInvalid},
+		{"mt_" + strings.Repeat("a", MinMachineTokenBytes-4), ErrMachineTokenInvalid},
+		{"oat_" + strings.Repeat("a", MinMachineTokenBytes-5), ErrMachineTokenInvalid},
+		{"ak_abc", ErrMachineTokenInvalid},
 		{"ak_" + strings.Repeat("a", MaxMachineTokenBytes-2), ErrMachineTokenInvalid},
+		{"oat_" + strings.Repeat("a", MaxMachineTokenBytes-3), ErrMachineTokenInvalid},
+		{"mt_" + strings.Repeat("a", 500), ErrMachineTokenInvalid},
+		{"ak_" + strings.Repeat("a", 1<<20), ErrMachineTokenInvalid},
+		// Alphabet: base64, standard or URL-safe, at most two '=' at the end.
+		{"ak_abc def" + body, ErrMachineTokenInvalid},
+		{"ak_abc" + body + "\n", ErrMachineTokenInvalid},
+		{"ak_abc" + body + "\x00", ErrMachineTokenInvalid},
+		{"ak_abc\t" + body, ErrMachineTokenInvalid},
+		{"mt_a.b.c" + body, ErrMachineTokenInvalid},
+		{"ak_é" + body, ErrMachineTokenInvalid},
+		{"ak_\"}" + body, ErrMachineTokenInvalid},
+		{"ak_%41" + body, ErrMachineTokenInvalid},
+		{"ak_~" + body, ErrMachineTokenInvalid},
+		{"ak_\\u0041" + body, ErrMachineTokenInvalid},
+		{"oat_" + body + "===", ErrMachineTokenInvalid},
+		{"oat_ab=cd" + body, ErrMachineTokenInvalid},
+		{"oat_=" + body, ErrMachineTokenInvalid},
+		{"ak_" + strings.Repeat("=", 14), ErrMachineTokenInvalid},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%.20q", tt.token), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%.24q", tt.token), func(t *testing.T) {
+			before := e.fake.hits.Load()
 			p, err := e.b.VerifyMachineToken(context.Background(), tt.token)
 			require.ErrorIs(t, err, tt.want)
 			assert.Nil(t, p)
 			if len(tt.token) > 4 {
 				assert.NotContains(t, err.Error(), tt.token)
 			}
+			assert.Equal(t, before, e.fake.hits.Load(), "nothing is sent for a token of another form or a bad shape")
 		})
 	}
-	assert.Zero(t, e.fake.hits.Load(), "nothing is sent for a token of another form or a bad shape")
+	require.Zero(t, e.fake.hits.Load())
 
-	// The longest accepted token is sent.
-	_, err := e.b.VerifyMachineToken(context.Background(), "ak_"+strings.Repeat("a", MaxMachineTokenBytes-3))
-	require.ErrorIs(t, err, ErrMachineTokenInvalid) // the fake's 404
-	assert.EqualValues(t, 1, e.fake.hits.Load())
+	// These are sent (the fake answers 404 to each): the shortest and the longest, and
+	// the shapes of Clerk's own examples (its JavaScript SDK's fixtures: an API key in
+	// standard base64 with padding, M2M and OAuth tokens of 37 characters after the
+	// prefix; its Backend API reference: 32).
+	sent := []string{
+		"ak_" + strings.Repeat("a", MinMachineTokenBytes-3),
+		"oat_" + strings.Repeat("a", MinMachineTokenBytes-4),
+		"ak_" + strings.Repeat("a", MaxMachineTokenBytes-3),
+		"ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9=",
+		"mt_8XOIucKvqHVr5tYP123456789abcdefghij",
+		"oat_8XOIucKvqHVr5tYP123456789abcdefghij",
+		"mt_" + strings.Repeat("X", 32),
+		"ak_" + body + "+/_-==",
+		"mt_" + body + "=",
+	}
+	for i, token := range sent {
+		_, err := e.b.VerifyMachineToken(context.Background(), token)
+		require.ErrorIs(t, err, ErrMachineTokenInvalid, "%q", token)
+		require.EqualValues(t, i+1, e.fake.hits.Load(), "%q was sent", token)
+	}
 }
 
 func TestBackendAPICacheHoldsOnlyHashes(t *testing.T) {
@@ -581,14 +699,16 @@ func TestBackendAPICacheHoldsOnlyHashes(t *testing.T) {
 	_, err = e.b.VerifyMachineToken(context.Background(), bapiMT) // a negative entry
 	require.ErrorIs(t, err, ErrMachineTokenInvalid)
 
-	want := map[[sha256.Size]byte]bool{sha256.Sum256([]byte(bapiAK)): true, sha256.Sum256([]byte(bapiMT)): true}
 	n := 0
-	for k, v := range e.b.cache.All() {
+	for k, v := range e.b.known.All() {
 		n++
-		assert.True(t, want[k], "key %x is the SHA-256 of a verified token", k)
-		dump := fmt.Sprintf("%+v %v", v.p, v.err)
-		assert.NotContains(t, dump, bapiAK)
-		assert.NotContains(t, dump, bapiMT)
+		assert.Equal(t, sha256.Sum256([]byte(bapiAK)), k, "the key is the SHA-256 of the accepted token")
+		assert.NotContains(t, fmt.Sprintf("%+v", *v.p), bapiAK)
+	}
+	for k, v := range e.b.refused.All() {
+		n++
+		assert.Equal(t, sha256.Sum256([]byte(bapiMT)), k, "the key is the SHA-256 of the refused token")
+		assert.NotContains(t, v.err.Error(), bapiMT)
 	}
 	assert.Equal(t, 2, n)
 }
@@ -600,15 +720,15 @@ func TestBackendAPICacheIsBounded(t *testing.T) {
 		return bapiAnswer{body: `{"object":"api_key","id":"ak_` + strings.TrimPrefix(token, "ak_") + `","subject":"user_1"}`}
 	}
 	for i := range tokens {
-		p, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_bound%d", i))
+		p, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_bound_%08d", i))
 		require.NoError(t, err)
-		require.Equal(t, fmt.Sprintf("ak_bound%d", i), p.ID)
+		require.Equal(t, fmt.Sprintf("ak_bound_%08d", i), p.ID)
 	}
 	require.EqualValues(t, tokens, e.fake.hits.Load())
-	e.b.cache.CleanUp()
-	assert.LessOrEqual(t, e.b.cache.EstimatedSize(), size)
+	e.b.known.CleanUp()
+	assert.LessOrEqual(t, e.b.known.EstimatedSize(), size)
 	for i := range tokens {
-		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_bound%d", i))
+		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_bound_%08d", i))
 		require.NoError(t, err)
 	}
 	assert.GreaterOrEqual(t, e.fake.hits.Load(), int64(2*tokens-size), "evicted tokens are asked again")
@@ -648,6 +768,7 @@ func TestNewBackendAPIConfig(t *testing.T) {
 		{"unparsable", BackendAPIConfig{SecretKey: bapiTestSecret, URL: "https://[::1"}},
 		{"negative size", BackendAPIConfig{SecretKey: bapiTestSecret, CacheSize: -1}},
 		{"negative ttl", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCacheTTL: -time.Second}},
+		{"negative stale-if-error", BackendAPIConfig{SecretKey: bapiTestSecret, StaleIfError: -time.Second}},
 		{"negative negative ttl", BackendAPIConfig{SecretKey: bapiTestSecret, NegativeCacheTTL: -time.Second}},
 		{"negative calls per second", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: -1}},
 		{"NaN calls per second", BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: math.NaN()}},
@@ -676,11 +797,14 @@ func TestNewBackendAPIConfig(t *testing.T) {
 		assert.Equal(t, DefaultBackendAPITimeout, b.client.Timeout)
 		assert.Equal(t, DefaultMachineCacheTTL, b.maxTTL)
 		assert.Equal(t, DefaultMachineNegativeCacheTTL, b.negTTL)
-		assert.EqualValues(t, DefaultMachineCacheSize, b.cache.GetMaximum())
+		assert.Equal(t, DefaultMachineStaleIfError, b.stale)
+		assert.EqualValues(t, DefaultMachineCacheSize, b.known.GetMaximum())
+		assert.EqualValues(t, DefaultMachineCacheSize, b.refused.GetMaximum())
 		assert.Equal(t, slog.Default(), b.log)
-		assert.EqualValues(t, DefaultMaxBackendAPICallsPerSecond, b.limiter.Limit())
-		assert.Equal(t, 2*DefaultMaxBackendAPICallsPerSecond, b.limiter.Burst())
-		assert.Equal(t, DefaultMaxConcurrentBackendAPICalls, cap(b.slots))
+		assert.EqualValues(t, DefaultMaxBackendAPICallsPerSecond, b.budget.calls.Limit())
+		assert.Equal(t, 2*DefaultMaxBackendAPICallsPerSecond, b.budget.calls.Burst())
+		assert.Equal(t, 2*DefaultMaxBackendAPICallsPerSecond, b.budget.depth)
+		assert.Equal(t, DefaultMaxConcurrentBackendAPICalls, b.budget.slots)
 	})
 
 	limits := []struct {
@@ -701,9 +825,10 @@ func TestNewBackendAPIConfig(t *testing.T) {
 			b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, MaxCallsPerSecond: tt.perSecond,
 				MaxCallBurst: tt.burst, MaxConcurrentCalls: 3})
 			require.NoError(t, err)
-			assert.EqualValues(t, tt.perSecond, b.limiter.Limit())
-			assert.Equal(t, tt.wantBurst, b.limiter.Burst())
-			assert.Equal(t, 3, cap(b.slots))
+			assert.EqualValues(t, tt.perSecond, b.budget.calls.Limit())
+			assert.Equal(t, tt.wantBurst, b.budget.calls.Burst())
+			assert.Equal(t, tt.wantBurst, b.budget.depth)
+			assert.Equal(t, 3, b.budget.slots)
 		})
 	}
 
@@ -738,8 +863,13 @@ func TestNewBackendAPIConfig(t *testing.T) {
 	})
 }
 
-// bapiShapeRE is an independent statement of the shape BackendAPI sends.
-var bapiShapeRE = regexp.MustCompile(`^(ak_|mt_|oat_)[A-Za-z0-9_-]+$`)
+// bapiShapeRE is an independent statement of the shape BackendAPI sends (with
+// bapiShapeOK's length bounds).
+var bapiShapeRE = regexp.MustCompile(`^(ak_|mt_|oat_)[A-Za-z0-9+/_-]+={0,2}$`)
+
+func bapiShapeOK(token string) bool {
+	return bapiShapeRE.MatchString(token) && len(token) >= MinMachineTokenBytes && len(token) <= MaxMachineTokenBytes
+}
 
 func FuzzBackendAPITokenShape(f *testing.F) {
 	for _, s := range []string{
@@ -747,6 +877,8 @@ func FuzzBackendAPITokenShape(f *testing.F) {
 		"eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "sk_live_x", "ak_\"},\"secret\":\"x", "ak_%00", "oat_\u00e9",
 		"ak_" + strings.Repeat("Z", MaxMachineTokenBytes-3), "ak_" + strings.Repeat("Z", MaxMachineTokenBytes-2),
 		"mt_\xff\xfe", "ak__-_-", "AK_x", " ak_x",
+		"ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9=", "oat_abcdefghijklmnop==", "oat_abcdefghijklmnop===",
+		"mt_abcdefgh=ijklmnop", "ak_" + strings.Repeat("=", 20), "ak_abcdefghijklm", "ak_abcdefghijkl",
 	} {
 		f.Add(s)
 	}
@@ -758,7 +890,7 @@ func FuzzBackendAPITokenShape(f *testing.F) {
 		_ = json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body)
 		ok := len(body) == 1
 		for _, v := range body {
-			ok = ok && bapiShapeRE.MatchString(v) && len(v) <= MaxMachineTokenBytes
+			ok = ok && bapiShapeOK(v)
 		}
 		if !ok {
 			badRequests.Add(1)
@@ -779,7 +911,7 @@ func FuzzBackendAPITokenShape(f *testing.F) {
 		if p != nil {
 			t.Fatalf("accepted %q", token)
 		}
-		good := bapiShapeRE.MatchString(token) && len(token) <= MaxMachineTokenBytes
+		good := bapiShapeOK(token)
 		clerkPrefix := strings.HasPrefix(token, "ak_") || strings.HasPrefix(token, "mt_") || strings.HasPrefix(token, "oat_")
 		switch {
 		case !clerkPrefix:
@@ -951,36 +1083,39 @@ func TestBackendAPIRateLimit(t *testing.T) {
 			})
 			perSecond := cmp.Or(tt.perSecond, DefaultMaxBackendAPICallsPerSecond)
 			oneCall := time.Duration(float64(time.Second)/perSecond) + time.Millisecond
+			// Tokens presented for the first time may spend the upper half of the bucket
+			// only (rounded up: a bucket of 1 reserves nothing).
+			newShare := tt.wantBurst - tt.wantBurst/2
 
-			// A legitimate token, cached before the flood: its call is one of the burst.
+			// A legitimate token, cached before the flood: its call is one of the share.
 			e.setGood(bapiGoodAK)
 			_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
 			require.NoError(t, err)
 
 			// A flood of distinct made-up tokens, all at one instant: the rest of the
-			// burst reaches Clerk, then every one is refused at once, and cache hits
+			// share reaches Clerk, then every one is refused at once, and cache hits
 			// are still served.
 			const extra = 100
-			for i := range tt.wantBurst - 1 + extra {
-				token := fmt.Sprintf("ak_flood%d", i)
-				if i < tt.wantBurst-1 {
+			for i := range newShare - 1 + extra {
+				token := fmt.Sprintf("ak_flood_%08d", i)
+				if i < newShare-1 {
 					_, err := e.b.VerifyMachineToken(context.Background(), token)
-					require.ErrorIs(t, err, ErrMachineTokenInvalid, "token %d is within the burst", i)
+					require.ErrorIs(t, err, ErrMachineTokenInvalid, "token %d is within the share", i)
 				} else {
 					e.requireRefusedLocally(t, token, ErrBackendAPIRateLimited)
 				}
 				e.requireServed(t, bapiGoodAK)
 			}
-			require.EqualValues(t, tt.wantBurst, e.fake.hits.Load(), "at most the burst reached Clerk")
+			require.EqualValues(t, newShare, e.fake.hits.Load(), "at most the new tokens' share reached Clerk")
 
 			// A refusal is not cached: once the bucket has one call again, the same
 			// token reaches Clerk; the next one is refused again.
 			e.clock.Advance(oneCall)
-			last := fmt.Sprintf("ak_flood%d", tt.wantBurst-1+extra-1)
+			last := fmt.Sprintf("ak_flood_%08d", newShare-1+extra-1)
 			_, err = e.b.VerifyMachineToken(context.Background(), last)
 			require.ErrorIs(t, err, ErrMachineTokenInvalid)
-			require.EqualValues(t, tt.wantBurst+1, e.fake.hits.Load())
-			e.requireRefusedLocally(t, "ak_flood_more", ErrBackendAPIRateLimited)
+			require.EqualValues(t, newShare+1, e.fake.hits.Load())
+			e.requireRefusedLocally(t, "ak_flood_more_tok", ErrBackendAPIRateLimited)
 
 			// After the flood, a legitimate token not in the cache works.
 			e.clock.Advance(oneCall)
@@ -993,10 +1128,12 @@ func TestBackendAPIRateLimit(t *testing.T) {
 			// One warning for the whole flood, then one per 10 s at most.
 			assert.Equal(t, 1, e.log.count("WARN"), "%s", e.log)
 			assert.Contains(t, e.log.String(), "reason=max_calls_per_second")
+			assert.Contains(t, e.log.String(), "tier=new")
 			assert.NotContains(t, e.log.String(), "ak_flood")
 			e.clock.Advance(10 * time.Second)
-			for i := range tt.wantBurst {
-				_, _ = e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_later%d", i))
+			for i := range newShare {
+				_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_later_%08d", i))
+				require.ErrorIs(t, err, ErrMachineTokenInvalid)
 			}
 			e.requireRefusedLocally(t, "ak_later_refused", ErrBackendAPIRateLimited)
 			assert.Equal(t, 2, e.log.count("WARN"), "%s", e.log)
@@ -1005,9 +1142,40 @@ func TestBackendAPIRateLimit(t *testing.T) {
 	}
 }
 
+func TestBackendAPIRetriedTokenTakesTheReserve(t *testing.T) {
+	// F3: under a flood of made-up tokens, a valid token never seen before is refused
+	// once (the new tokens' share is spent), then accepted when presented again, from the
+	// reserve a flood of distinct tokens cannot spend; the clock does not move.
+	e := newBAPIEnv(t, nil)
+	for i := 0; e.fake.hits.Load() < DefaultMaxBackendAPICallsPerSecond; i++ {
+		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_flood_%08d", i))
+		require.ErrorIs(t, err, ErrMachineTokenInvalid)
+	}
+	for i := range 100 {
+		e.requireRefusedLocally(t, fmt.Sprintf("ak_more_flood_%08d", i), ErrBackendAPIRateLimited)
+	}
+	e.setGood(bapiAK)
+	e.requireRefusedLocally(t, bapiAK, ErrBackendAPIRateLimited)
+	e.requireRefusedLocally(t, "ak_even_more_flood_0", ErrBackendAPIRateLimited)
+	p, err := e.b.VerifyMachineToken(context.Background(), bapiAK)
+	require.NoError(t, err, "presented again: the retried tier's reserve")
+	assert.Equal(t, "ak_good", p.ID)
+
+	// The retried tier may spend down to a quarter of the bucket (10 of 40): of the
+	// flood's tokens presented again, 9 more reach Clerk, then they are refused too.
+	for i := range 9 {
+		_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_more_flood_%08d", i))
+		require.ErrorIs(t, err, ErrMachineTokenInvalid, "retried token %d", i)
+	}
+	e.requireRefusedLocally(t, "ak_more_flood_00000009", ErrBackendAPIRateLimited)
+	assert.Contains(t, e.log.String(), "tier=new")
+	assert.EqualValues(t, DefaultMaxBackendAPICallsPerSecond+10, e.fake.hits.Load())
+}
+
 func TestBackendAPIConcurrentFloodIsBounded(t *testing.T) {
 	// The review's reproduction: 500 distinct tokens at once. With the defaults, at most
-	// the burst (40) reaches Clerk, at most 8 at a time.
+	// the new tokens' share of the bucket (20 of 40) reaches Clerk, at most 4 at a time
+	// (half of the 8 slots).
 	e := newBAPIEnv(t, nil)
 	e.setGood(bapiGoodAK)
 	_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
@@ -1017,7 +1185,7 @@ func TestBackendAPIConcurrentFloodIsBounded(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_conc%d", i))
+			_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_conc_%08d", i))
 			errs <- err
 			_, err = e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
 			if err != nil {
@@ -1040,56 +1208,83 @@ func TestBackendAPIConcurrentFloodIsBounded(t *testing.T) {
 	}
 	assert.Equal(t, n, invalid+limited)
 	assert.EqualValues(t, invalid+1, e.fake.hits.Load(), "every call that was made was answered")
-	assert.LessOrEqual(t, e.fake.hits.Load(), int64(2*DefaultMaxBackendAPICallsPerSecond))
-	assert.LessOrEqual(t, e.fake.maxInFlight.Load(), int64(DefaultMaxConcurrentBackendAPICalls))
-	assert.GreaterOrEqual(t, limited, n-2*DefaultMaxBackendAPICallsPerSecond)
+	assert.LessOrEqual(t, e.fake.hits.Load(), int64(DefaultMaxBackendAPICallsPerSecond))
+	assert.LessOrEqual(t, e.fake.maxInFlight.Load(), int64(DefaultMaxConcurrentBackendAPICalls/2))
+	assert.GreaterOrEqual(t, limited, n-DefaultMaxBackendAPICallsPerSecond)
 }
 
 func TestBackendAPIConcurrencyCap(t *testing.T) {
-	const maxCalls, n = 3, 10
-	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxConcurrentCalls = maxCalls; c.MaxCallsPerSecond = 1000 })
+	// Eight slots: tokens presented for the first time may hold 4, retried ones 6, the
+	// revalidation of a known credential all 8.
+	const slots, n = 8, 10
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxConcurrentCalls = slots; c.MaxCallsPerSecond = 1000 })
 	e.setGood(bapiGoodAK)
 	_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
 	require.NoError(t, err)
 	e.fake.fallback = func(_, token string) bapiAnswer {
 		return bapiAnswer{body: `{"object":"api_key","id":"` + token + `","subject":"user_1"}`}
 	}
-	e.fake.arrived = make(chan struct{}, n)
+	e.fake.arrived = make(chan struct{}, 2*n)
 	e.fake.release = make(chan struct{})
 
-	results := make(chan error, n)
-	for i := range n {
-		go func() {
-			_, err := e.b.VerifyMachineToken(context.Background(), fmt.Sprintf("ak_slow%d", i))
-			results <- err
-		}()
+	type result struct {
+		token string
+		err   error
 	}
-	// Clerk holds the first maxCalls; the others are refused without waiting for them.
-	for range maxCalls {
+	results := make(chan result, 2*n)
+	verify := func(token string) {
+		_, err := e.b.VerifyMachineToken(context.Background(), token)
+		results <- result{token, err}
+	}
+	for i := range n {
+		go verify(fmt.Sprintf("ak_slow_%08d", i))
+	}
+	// Clerk holds the first 4; the others are refused without waiting for them.
+	for range slots / 2 {
 		<-e.fake.arrived
 	}
-	for range n - maxCalls {
-		err := <-results
-		require.ErrorIs(t, err, ErrBackendAPI)
-		require.ErrorIs(t, err, ErrBackendAPIRateLimited)
+	var refused []string
+	for range n - slots/2 {
+		r := <-results
+		require.ErrorIs(t, r.err, ErrBackendAPI)
+		require.ErrorIs(t, r.err, ErrBackendAPIRateLimited)
+		refused = append(refused, r.token)
 	}
-	assert.EqualValues(t, maxCalls+1, e.fake.hits.Load())
-	assert.EqualValues(t, maxCalls, e.fake.inFlight.Load())
-	e.requireServed(t, bapiGoodAK) // while every slot is taken
-	e.requireRefusedLocally(t, "ak_one_more", ErrBackendAPIRateLimited)
+	assert.EqualValues(t, slots/2+1, e.fake.hits.Load())
+	assert.EqualValues(t, slots/2, e.fake.inFlight.Load())
+	e.requireServed(t, bapiGoodAK) // while the new tokens' slots are taken
+	e.requireRefusedLocally(t, "ak_one_more_token", ErrBackendAPIRateLimited)
 	assert.Contains(t, e.log.String(), "reason=max_concurrent_calls")
 
+	// Refused tokens presented again take two more slots, not a third.
+	go verify(refused[0])
+	go verify(refused[1])
+	<-e.fake.arrived
+	<-e.fake.arrived
+	e.requireRefusedLocally(t, refused[2], ErrBackendAPIRateLimited)
+	assert.EqualValues(t, slots/2+2, e.fake.inFlight.Load())
+
+	// A known credential due for revalidation is served at once, and its revalidation
+	// takes one of the two slots left.
+	e.clock.Advance(e.b.refresh)
+	p, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
+	require.NoError(t, err)
+	assert.Equal(t, "ak_good", p.ID)
+	<-e.fake.arrived
+	assert.EqualValues(t, slots/2+3, e.fake.inFlight.Load())
+
 	close(e.fake.release)
-	for range maxCalls {
-		require.NoError(t, <-results)
+	for range slots/2 + 2 {
+		require.NoError(t, (<-results).err)
 	}
-	assert.EqualValues(t, maxCalls, e.fake.maxInFlight.Load())
+	e.settle()
+	assert.EqualValues(t, slots/2+3, e.fake.maxInFlight.Load())
 
 	// The slots are free again (a refused token was not cached).
 	e.fake.arrived = nil
-	p, err := e.b.VerifyMachineToken(context.Background(), "ak_one_more")
+	p, err = e.b.VerifyMachineToken(context.Background(), "ak_one_more_token")
 	require.NoError(t, err)
-	assert.Equal(t, "ak_one_more", p.ID)
+	assert.Equal(t, "ak_one_more_token", p.ID)
 }
 
 func TestBackendAPILimitsCountRealCalls(t *testing.T) {
@@ -1148,7 +1343,7 @@ func TestBackendAPIRetryAfter(t *testing.T) {
 			e.setGood(bapiGoodAK)
 			_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK)
 			require.NoError(t, err)
-			const trigger = "ak_trigger"
+			const trigger = "ak_trigger_token"
 			e.fake.set(trigger, bapiAnswer{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": tt.retryAfter},
 				body: `{"errors":[{"message":"Too many requests","long_message":"Too many requests","code":"too_many_requests"}]}`})
 
@@ -1164,7 +1359,7 @@ func TestBackendAPIRetryAfter(t *testing.T) {
 			// met the 429 included), cache hits served.
 			e.setGood(bapiMT)
 			for i := range 20 {
-				e.requireRefusedLocally(t, fmt.Sprintf("ak_paused%d", i), ErrBackendAPIThrottled)
+				e.requireRefusedLocally(t, fmt.Sprintf("ak_paused_%08d", i), ErrBackendAPIThrottled)
 				e.requireServed(t, bapiGoodAK)
 			}
 			e.requireRefusedLocally(t, trigger, ErrBackendAPIThrottled)
@@ -1184,16 +1379,17 @@ func TestBackendAPIRetryAfter(t *testing.T) {
 }
 
 func TestBackendAPIPauseSpendsNoCallBudget(t *testing.T) {
-	// A burst of 3 and next to no refill: the refusals during a pause spend none of it.
-	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxCallsPerSecond = 0.001; c.MaxCallBurst = 3 })
+	// A bucket of 6, of which new tokens may spend 3, and next to no refill: the
+	// refusals during a pause spend none of it.
+	e := newBAPIEnv(t, func(c *BackendAPIConfig) { c.MaxCallsPerSecond = 0.001; c.MaxCallBurst = 6 })
 	e.setGood(bapiGoodAK)
 	_, err := e.b.VerifyMachineToken(context.Background(), bapiGoodAK) // 1 of 3
 	require.NoError(t, err)
-	e.fake.set("ak_trigger", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"2"}}})
-	_, err = e.b.VerifyMachineToken(context.Background(), "ak_trigger") // 2 of 3
+	e.fake.set("ak_trigger_token", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"2"}}})
+	_, err = e.b.VerifyMachineToken(context.Background(), "ak_trigger_token") // 2 of 3
 	require.ErrorIs(t, err, ErrBackendAPIThrottled)
 	for i := range 100 {
-		e.requireRefusedLocally(t, fmt.Sprintf("ak_paused%d", i), ErrBackendAPIThrottled)
+		e.requireRefusedLocally(t, fmt.Sprintf("ak_paused_%08d", i), ErrBackendAPIThrottled)
 	}
 	e.clock.Advance(2 * time.Second)
 	e.setGood(bapiMT)
@@ -1205,12 +1401,12 @@ func TestBackendAPIPauseSpendsNoCallBudget(t *testing.T) {
 
 func TestBackendAPIPauseTakesTheLongerRetryAfter(t *testing.T) {
 	e := newBAPIEnv(t, nil)
-	e.fake.set("ak_long", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"30"}}})
-	e.fake.set("ak_short", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"5"}}})
+	e.fake.set("ak_long_retry_after", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"30"}}})
+	e.fake.set("ak_short_retry_after", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"5"}}})
 	e.fake.arrived = make(chan struct{}, 2)
 	e.fake.release = make(chan struct{})
 	errs := make(chan error, 2)
-	for _, token := range []string{"ak_long", "ak_short"} {
+	for _, token := range []string{"ak_long_retry_after", "ak_short_retry_after"} {
 		go func() {
 			_, err := e.b.VerifyMachineToken(context.Background(), token)
 			errs <- err
@@ -1233,8 +1429,8 @@ func TestBackendAPIPauseTakesTheLongerRetryAfter(t *testing.T) {
 
 func TestBackendAPIPauseIsBoundedWhenTheClockMovesBack(t *testing.T) {
 	e := newBAPIEnv(t, nil)
-	e.fake.set("ak_trigger", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"60"}}})
-	_, err := e.b.VerifyMachineToken(context.Background(), "ak_trigger")
+	e.fake.set("ak_trigger_token", bapiAnswer{status: 429, header: http.Header{"Retry-After": {"60"}}})
+	_, err := e.b.VerifyMachineToken(context.Background(), "ak_trigger_token")
 	require.ErrorIs(t, err, ErrBackendAPIThrottled)
 	e.clock.Advance(-time.Hour) // a wall clock stepped back
 	e.requireRefusedLocally(t, bapiAK, ErrBackendAPIThrottled)
@@ -1316,6 +1512,65 @@ func FuzzBackendAPIRetryAfter(f *testing.F) {
 		}
 		if s == "" && d != DefaultBackendAPIRetryAfter {
 			t.Fatalf("bapiRetryAfter(%q) = %s, want the default", v, d)
+		}
+	})
+}
+
+// FuzzBackendAPIAnswer checks parseBackendAPIAnswer against an independent statement of
+// F6: a principal only from the endpoint's object (member "object", exactly), with an id
+// and a subject; a refusal only as one of the refusal sentinels; an answer without the
+// endpoint's object is errNotClerkAnswer, except the OAuth endpoint's {"active":false}.
+func FuzzBackendAPIAnswer(f *testing.F) {
+	for _, s := range []string{
+		`{"object":"api_key","id":"ak_1","subject":"user_1","scopes":["a"],"claims":{"k":1},"expiration":null}`,
+		`{"object":"machine_to_machine_token","id":"mt_1","subject":"mch_1","revoked":true}`,
+		`{"object":"clerk_idp_oauth_access_token","id":"oat_1","client_id":"c","subject":"user_1","expired":true}`,
+		`{"object":"api_key","id":"ak_1","subject":"user_1","expiration":1}`,
+		`{"active":false}`, `{"active":null}`, `{"active":false,"id":"x"}`, `{"active":true}`,
+		`{}`, `{"id":"x"}`, `{"id":"x","subject":"user_1"}`, `{"Object":"api_key","id":"x","subject":"u"}`,
+		`{"object":"api_key","object":"session","id":"x","subject":"u"}`, `{"object":null,"id":"x","subject":"u"}`,
+		`{"object":"api_key","id":"x"}`, `{"object":"api_key","id":"x","subject":""}`, `{"object":"api_key","ID":"x","Subject":"u"}`,
+		`{"object":"api_key","id":"x","subject":"u","revoked":"no"}`, `null`, `[]`, `"api_key"`, ``, `<html>`,
+	} {
+		f.Add([]byte(s), uint8(0))
+		f.Add([]byte(s), uint8(2))
+	}
+	b, err := NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret})
+	require.NoError(f, err)
+	now := newBAPIClock().Now()
+	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
+		ep := &b.endpoints[int(which)%len(b.endpoints)]
+		v, err := parseBackendAPIAnswer(ep, data, now)
+		var m map[string]any
+		isObject := json.Unmarshal(data, &m) == nil && m != nil
+		object, _ := m["object"].(string)
+		active, hasActive := m["active"].(bool)
+		oauthInactive := isObject && ep.kind == KindOAuthToken && len(m) == 1 && hasActive && !active
+		switch {
+		case err != nil:
+			if v.p != nil || v.err != nil {
+				t.Fatalf("an error with a verdict: %+v", v)
+			}
+			if (!isObject || object != ep.object) && !oauthInactive && !errors.Is(err, errNotClerkAnswer) {
+				t.Fatalf("%q for %s: %v, want errNotClerkAnswer", data, ep.kind, err)
+			}
+		case v.p != nil:
+			if !isObject || object != ep.object {
+				t.Fatalf("%q for %s: a principal without the endpoint's object", data, ep.kind)
+			}
+			if v.p.Kind != ep.kind || v.p.ID == "" || v.p.Subject == "" {
+				t.Fatalf("%q for %s: principal %+v", data, ep.kind, *v.p)
+			}
+		case v.err != nil:
+			if !errors.Is(v.err, ErrMachineTokenInvalid) && !errors.Is(v.err, ErrMachineTokenRevoked) &&
+				!errors.Is(v.err, ErrMachineTokenExpired) {
+				t.Fatalf("%q: refusal %v", data, v.err)
+			}
+			if !oauthInactive && (!isObject || object != ep.object) {
+				t.Fatalf("%q for %s: a refusal without the endpoint's object", data, ep.kind)
+			}
+		default:
+			t.Fatalf("%q: neither verdict nor error", data)
 		}
 	})
 }

@@ -2,12 +2,13 @@ package clerkauth_test
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func BenchmarkBackendAPI(b *testing.B) {
 		}
 	}
 	cold := func() {
-		if _, err := backend.VerifyMachineToken(b.Context(), "ak_cold_"+strconv.FormatInt(n.Add(1), 10)); err != nil {
+		if _, err := backend.VerifyMachineToken(b.Context(), fmt.Sprintf("ak_cold_%016d", n.Add(1))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -62,8 +63,9 @@ func BenchmarkBackendAPI(b *testing.B) {
 
 // BenchmarkBackendAPIFlood compares a cached verification (the baseline) with the
 // refusal of a made-up token once the calls-per-second budget is spent: what each
-// request of a flood of distinct tokens costs. "x-cache-hit" is the refusal's time over
-// the cache hit's; no call reaches the fake Backend API during either.
+// request of a flood of distinct tokens costs (a SHA-256, the caches, the budget, and
+// remembering the token as refused). "x-cache-hit" is the refusal's time over the cache
+// hit's; no call reaches the fake Backend API during either.
 func BenchmarkBackendAPIFlood(b *testing.B) {
 	var hits atomic.Int64
 	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +98,7 @@ func BenchmarkBackendAPIFlood(b *testing.B) {
 		}
 	}
 	refused := func() {
-		_, err := backend.VerifyMachineToken(b.Context(), "ak_flood_"+strconv.FormatInt(n.Add(1), 10))
+		_, err := backend.VerifyMachineToken(b.Context(), fmt.Sprintf("ak_flood_%016d", n.Add(1)))
 		if !errors.Is(err, clerkauth.ErrBackendAPIRateLimited) {
 			b.Fatalf("a flooding token: %v, want ErrBackendAPIRateLimited", err)
 		}
@@ -105,6 +107,114 @@ func BenchmarkBackendAPIFlood(b *testing.B) {
 	if got := hits.Load(); got != 1 {
 		b.Fatalf("%d calls reached the Backend API, want 1", got)
 	}
+}
+
+// BenchmarkBackendAPIFloodRealTime runs F3's scenario in real time, once per
+// iteration (run it with -benchtime=1x): for 4 s, made-up API keys at 1,000 a second
+// from 4 goroutines, a known key used every 10 ms (MaxCacheTTL 2 s, so it is
+// revalidated in the background during the run), and a valid key never seen before
+// presented after 1 s and again every second while refused, against a local fake of
+// the Backend API that counts the calls; the other settings are the defaults (20 calls a
+// second, a bucket of 40). It reports the calls that reached the fake a second, the
+// made-up tokens sent a second, the refusals of the known key (it fails if there is
+// one) and the milliseconds from the new key's first presentation to its acceptance.
+func BenchmarkBackendAPIFloodRealTime(b *testing.B) {
+	const (
+		duration = 4 * time.Second
+		known    = "ak_known_2b8c0e0f5d6a4b1c9e7f3a2d1c0b9a8f"
+		fresh    = "ak_fresh_5e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b"
+	)
+	var calls atomic.Int64
+	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var body struct {
+			Secret string `json:"secret"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/json")
+		if body.Secret != known && body.Secret != fresh {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"errors":[{"code":"resource_not_found"}]}`)
+			return
+		}
+		fmt.Fprint(w, `{"object":"api_key","id":"ak_0123456789abcdef0123456789abcdef","subject":"org_2abc"}`)
+	}))
+	b.Cleanup(clerk.Close)
+	var perSecond, madeUpPerSecond, interruptions, acceptMS float64
+	for b.Loop() {
+		backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+			SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", MaxCacheTTL: 2 * time.Second,
+			Logger: slog.New(slog.DiscardHandler),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := backend.VerifyMachineToken(b.Context(), known); err != nil {
+			b.Fatal(err)
+		}
+		before := calls.Load()
+		start := time.Now()
+		var wg sync.WaitGroup
+		var madeUp, refusedKnown atomic.Int64
+		for g := range 4 {
+			wg.Go(func() { // 250 made-up tokens a second
+				for i := 0; ; i++ {
+					next := start.Add(time.Duration(i) * 4 * time.Millisecond)
+					if next.Sub(start) >= duration {
+						return
+					}
+					time.Sleep(time.Until(next))
+					_, err := backend.VerifyMachineToken(b.Context(), fmt.Sprintf("ak_madeup_%d_%016d", g, i))
+					if err == nil {
+						b.Error("a made-up token was accepted")
+					}
+					madeUp.Add(1)
+				}
+			})
+		}
+		wg.Go(func() { // the known key, every 10 ms
+			for time.Since(start) < duration {
+				if _, err := backend.VerifyMachineToken(b.Context(), known); err != nil {
+					refusedKnown.Add(1)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+		accepted := time.Duration(-1)
+		wg.Go(func() { // the new key, from 1 s, retried every second
+			time.Sleep(time.Until(start.Add(time.Second)))
+			first := time.Now()
+			for time.Since(start) < duration {
+				_, err := backend.VerifyMachineToken(b.Context(), fresh)
+				if err == nil {
+					accepted = time.Since(first)
+					return
+				}
+				if !errors.Is(err, clerkauth.ErrBackendAPIRateLimited) {
+					b.Errorf("the new key: %v", err)
+					return
+				}
+				time.Sleep(time.Second)
+			}
+		})
+		wg.Wait()
+		elapsed := time.Since(start).Seconds()
+		perSecond = float64(calls.Load()-before) / elapsed
+		madeUpPerSecond = float64(madeUp.Load()) / elapsed
+		interruptions = float64(refusedKnown.Load())
+		acceptMS = float64(accepted.Milliseconds())
+		if refusedKnown.Load() != 0 {
+			b.Errorf("the known key was refused %d times", refusedKnown.Load())
+		}
+		if accepted < 0 {
+			b.Error("the new key was never accepted")
+		}
+	}
+	b.ReportMetric(perSecond, "calls/s")
+	b.ReportMetric(madeUpPerSecond, "made-up/s")
+	b.ReportMetric(interruptions, "known-refused")
+	b.ReportMetric(acceptMS, "ms-to-accept-new")
+	b.ReportMetric(0, "ns/op") // one 4 s scenario per iteration: the time says nothing
 }
 
 // BenchmarkStaticAPIKeys compares the floor (the SHA-256 of the key, which any

@@ -52,7 +52,7 @@ func ExampleNewBackendAPI() {
 	fmt.Println(p.Kind, p.ID, p.Subject, p.Name, p.HasScope("builds:write"))
 
 	// A key Clerk does not know (404): refused, and remembered for a few seconds.
-	_, err = backend.VerifyMachineToken(ctx, "ak_live_unknown")
+	_, err = backend.VerifyMachineToken(ctx, "ak_live_0unknown0key")
 	fmt.Println(errors.Is(err, clerkauth.ErrMachineTokenInvalid))
 
 	// Not a Clerk machine token: left to other verifiers, without a request.
@@ -66,10 +66,13 @@ func ExampleNewBackendAPI() {
 
 // The limits on calls to the Backend API. Any client can make up a well-formed API key,
 // and each one not in the cache costs a call with the instance's secret key, against a
-// quota the whole application shares: past MaxCallBurst calls at once (and
-// MaxCallsPerSecond on average), tokens not in the cache are refused at once, with a 503
-// from the middleware, while cached ones are still accepted. (Here the clock is stopped,
-// so the budget does not refill.)
+// quota the whole application shares. Tokens presented for the first time may spend
+// only the upper half of the calls budget (MaxCallBurst calls at once, MaxCallsPerSecond
+// on average); past it they are refused at once, with a 503 from the middleware, while
+// cached ones are still accepted. A token refused so and presented again (a client
+// retrying) is served from the reserve, which a flood of distinct made-up tokens cannot
+// spend; so is the revalidation of a key Clerk accepted before. (Here the clock is
+// stopped, so the budget does not refill.)
 func ExampleNewBackendAPI_limits() {
 	var calls atomic.Int64
 	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +82,7 @@ func ExampleNewBackendAPI_limits() {
 		}
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		w.Header().Set("Content-Type", "application/json")
-		if body.Secret != "ak_live_3f9a2c7e1b" {
+		if body.Secret != "ak_live_3f9a2c7e1b" && body.Secret != "ak_live_9c4d1e7a2f" {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprint(w, `{"errors":[{"message":"not found","long_message":"not found","code":"resource_not_found"}]}`)
 			return
@@ -93,7 +96,7 @@ func ExampleNewBackendAPI_limits() {
 		SecretKey:          "sk_test_example",
 		URL:                clerk.URL + "/v1",
 		MaxCallsPerSecond:  1,
-		MaxCallBurst:       3,
+		MaxCallBurst:       4, // new tokens may spend 2 of them
 		MaxConcurrentCalls: 4,
 		Now:                func() time.Time { return stopped },
 		Logger:             slog.New(slog.DiscardHandler),
@@ -108,7 +111,7 @@ func ExampleNewBackendAPI_limits() {
 		return
 	}
 	for i := range 4 {
-		_, err := backend.VerifyMachineToken(ctx, fmt.Sprintf("ak_made_up_%d", i))
+		_, err := backend.VerifyMachineToken(ctx, fmt.Sprintf("ak_made_up_%08d", i))
 		switch {
 		case errors.Is(err, clerkauth.ErrBackendAPIRateLimited):
 			fmt.Println("made-up token refused without a call")
@@ -116,14 +119,20 @@ func ExampleNewBackendAPI_limits() {
 			fmt.Println("made-up token refused by Clerk")
 		}
 	}
+	_, err = backend.VerifyMachineToken(ctx, "ak_live_9c4d1e7a2f")
+	fmt.Println("another key, first try, refused without a call:", errors.Is(err, clerkauth.ErrBackendAPIRateLimited))
+	_, err = backend.VerifyMachineToken(ctx, "ak_live_9c4d1e7a2f")
+	fmt.Println("another key, retried, accepted:", err == nil)
 	_, err = backend.VerifyMachineToken(ctx, "ak_live_3f9a2c7e1b")
 	fmt.Println("cached key accepted:", err == nil)
 	fmt.Println("calls:", calls.Load())
 	// Output:
 	// made-up token refused by Clerk
-	// made-up token refused by Clerk
 	// made-up token refused without a call
 	// made-up token refused without a call
+	// made-up token refused without a call
+	// another key, first try, refused without a call: true
+	// another key, retried, accepted: true
 	// cached key accepted: true
 	// calls: 3
 }
