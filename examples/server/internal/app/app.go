@@ -146,7 +146,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	mux := http.NewServeMux()
+	mux := newRouter()
 	session := verifier.Middleware()
 	mux.Handle("GET /api/auth_core/health/{$}", &healthHandler{deps: deps, log: a.log})
 	mux.Handle("/api/auth_core/webhooks/clerk/{$}", hooks) // answers 405 to anything but POST itself
@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		a.dev.hooks = hooks
 		a.dev.routes(mux)
 	}
-	a.handler = auditor.Handler(newCORS(cfg.CORSAllowedOrigins)(audit.CaptureRoute(mux)))
+	a.handler = auditor.Handler(newCORS(cfg.CORSAllowedOrigins, mux.Methods())(audit.CaptureRoute(mux)))
 	return a, nil
 }
 

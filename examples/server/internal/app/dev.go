@@ -61,7 +61,7 @@ func (d *devClerk) Close() { d.issuer.Close() }
 
 // routes registers the dev endpoints behind devGuard: in dev mode anyone who can get a
 // request through /dev/token can sign in as anyone.
-func (d *devClerk) routes(mux *http.ServeMux) {
+func (d *devClerk) routes(mux *router) {
 	mux.Handle("POST /dev/token", devGuard(http.HandlerFunc(d.handleToken)))
 	mux.Handle("POST /dev/webhook", devGuard(http.HandlerFunc(d.handleWebhook)))
 	mux.Handle("GET /dev/jwks.json", devGuard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
