@@ -290,6 +290,9 @@ func (a *App) auditor() (*audit.Auditor, error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	return audit.New(audit.SlogSink(slog.New(slog.NewJSONHandler(out, nil))),
-		audit.WithClientIP(clientIP), audit.WithLogger(a.log))
+	sink := audit.SlogSink(slog.New(slog.NewJSONHandler(out, nil)))
+	if a.dev != nil {
+		sink = audit.MultiSink(sink, a.dev.audit) // the console's last records
+	}
+	return audit.New(sink, audit.WithClientIP(clientIP), audit.WithLogger(a.log))
 }
