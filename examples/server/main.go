@@ -19,6 +19,7 @@
 //	GET  /api/auth_core/orgs/{org_id}/members/  members of the active organization
 //	GET  /api/auth_core/orgs/{org_id}/admin/    the same with profiles, for org:admin
 //	POST /dev/token, POST /dev/webhook          dev mode only, direct JSON requests from this machine only
+//	GET  /, GET /dev/audit                      dev mode only: the dev console and the last 100 audit records
 //
 // Standard output carries only the audit trail, one JSON line per request; operational
 // logs go to standard error. SIGINT or SIGTERM shut the server down gracefully. The exit

@@ -146,7 +146,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	mux := http.NewServeMux()
+	mux := newRouter()
 	session := verifier.Middleware()
 	mux.Handle("GET /api/auth_core/health/{$}", &healthHandler{deps: deps, log: a.log})
 	mux.Handle("/api/auth_core/webhooks/clerk/{$}", hooks) // answers 405 to anything but POST itself
@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		a.dev.hooks = hooks
 		a.dev.routes(mux)
 	}
-	a.handler = auditor.Handler(newCORS(cfg.CORSAllowedOrigins)(audit.CaptureRoute(mux)))
+	a.handler = auditor.Handler(newCORS(cfg.CORSAllowedOrigins, mux.Methods())(audit.CaptureRoute(mux)))
 	return a, nil
 }
 
@@ -290,6 +290,9 @@ func (a *App) auditor() (*audit.Auditor, error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	return audit.New(audit.SlogSink(slog.New(slog.NewJSONHandler(out, nil))),
-		audit.WithClientIP(clientIP), audit.WithLogger(a.log))
+	sink := audit.SlogSink(slog.New(slog.NewJSONHandler(out, nil)))
+	if a.dev != nil {
+		sink = audit.MultiSink(sink, a.dev.audit) // the console's last records
+	}
+	return audit.New(sink, audit.WithClientIP(clientIP), audit.WithLogger(a.log))
 }

@@ -38,12 +38,14 @@ type devClerk struct {
 	parties         []string     // CLERK_AUTHORIZED_PARTIES: the default azp is the first
 	hooks           http.Handler // the webhook endpoint /dev/webhook feeds
 	demoUser        string
+	audit           *auditRing // the last audit records, for the console
 }
 
 // newDevClerk starts the fake Clerk. It signs webhooks with the first configured secret,
 // or with a fresh one.
 func newDevClerk(secrets, parties []string) *devClerk {
-	d := &devClerk{issuer: clerkauthtest.NewIssuer(), parties: parties, demoUser: clerkauthtest.NewID("user_")}
+	d := &devClerk{issuer: clerkauthtest.NewIssuer(), parties: parties, demoUser: clerkauthtest.NewID("user_"),
+		audit: newAuditRing(devAuditRecords)}
 	if len(secrets) > 0 {
 		d.secret = secrets[0]
 		if !strings.HasPrefix(d.secret, "whsec_") { // the prefix is optional in the variable
@@ -59,9 +61,10 @@ func newDevClerk(secrets, parties []string) *devClerk {
 // Close stops the fake Clerk's server.
 func (d *devClerk) Close() { d.issuer.Close() }
 
-// routes registers the dev endpoints behind devGuard: in dev mode anyone who can get a
-// request through /dev/token can sign in as anyone.
-func (d *devClerk) routes(mux *http.ServeMux) {
+// routes registers the dev endpoints and the console behind devGuard: in dev mode anyone
+// who can get a request through /dev/token can sign in as anyone.
+func (d *devClerk) routes(mux *router) {
+	d.consoleRoutes(mux)
 	mux.Handle("POST /dev/token", devGuard(http.HandlerFunc(d.handleToken)))
 	mux.Handle("POST /dev/webhook", devGuard(http.HandlerFunc(d.handleWebhook)))
 	mux.Handle("GET /dev/jwks.json", devGuard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -264,6 +267,7 @@ No key source is set ({{.KeyVars}}),
 so this server runs a LOCAL FAKE CLERK and mints session tokens itself, for any user
 you name. Never use it in production.
 
+  console         {{.URL}}/   (open it in a browser: mint tokens, call the API, send webhooks, read the audit)
   server          {{.URL}}
   fake Clerk      issuer {{.Issuer}}
                   JWKS   {{.JWKS}}

@@ -102,6 +102,7 @@ func TestDevSecret(t *testing.T) {
 	assert.Contains(t, buf.String(), d.secret)
 	assert.Contains(t, buf.String(), `curl -s -H "Authorization: Bearer ey`)
 	assert.Contains(t, buf.String(), "http://127.0.0.1:8000/api/auth_core/me/")
+	assert.Contains(t, buf.String(), "console         http://127.0.0.1:8000/ ", "the banner names the console")
 
 	configured := "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYqr"
 	d2 := newDevClerk([]string{configured}, nil)

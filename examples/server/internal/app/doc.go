@@ -24,10 +24,13 @@
 // The request path, outermost first:
 //
 //	audit (one JSON line per request on stdout)
-//	  → CORS (the configured origins only, with credentials)
+//	  → CORS (the configured origins only, with credentials; the routes' methods)
 //	    → routes: health and webhook as they are;
 //	              /me and /orgs/… behind the Clerk middleware and the org guards;
-//	              /dev/… in dev mode only, for direct requests from this machine only
-//	              (loopback peer and Host, no forwarding header, a local Origin if
-//	              any, JSON bodies)
+//	              /dev/… and the dev console at / in dev mode only, for direct
+//	              requests from this machine only (loopback peer and Host, no
+//	              forwarding header, a local Origin if any, JSON bodies)
+//
+// In dev mode the audit records also go to a ring of the last 100, which the console
+// reads at GET /dev/audit.
 package app
