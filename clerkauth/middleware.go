@@ -1,6 +1,7 @@
 package clerkauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -105,63 +106,102 @@ func (v *Verifier) Middleware(opts ...MiddlewareOption) func(http.Handler) http.
 }
 
 func (m *middleware) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m.skipPreflight && r.Method == http.MethodOptions && r.Header.Get("Origin") != "" &&
-			r.Header.Get("Access-Control-Request-Method") != "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx := r.Context()
-		token, fromHeader, err := m.token(r)
-		if err == nil {
-			// A token of no known form is a (malformed) session token unless the route
-			// takes service-account keys: Verify then says what is wrong with it.
-			if kind := tokenKindOf(token); kind != KindSession && (kind != KindServiceAccount || m.accepts(kind)) {
-				var p *Principal
-				if p, err = m.machine(r, token, kind, fromHeader); err == nil {
-					annotatePrincipal(ctx, p)
-					// A credential acting for a user meets that user's checks, as a
-					// session does.
-					var u *User
-					if u, err = m.v.s.users.resolvePrincipalUser(ctx, p); err == nil {
-						// Authenticated, without an active organization: the orgctx
-						// guards answer 403, not 401.
-						ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
-						if u != nil {
-							ctx = withUser(ctx, u)
-						}
-						next.ServeHTTP(w, r.WithContext(ctx))
-						return
-					}
-				}
-			} else if !m.accepts(KindSession) {
-				err = ErrKindNotAccepted
-			} else {
-				var s *Session
-				if s, err = m.v.Verify(ctx, token); err == nil {
-					// A valid token: whoever it is, the audit record names them, also
-					// when a store then refuses them (revoked, deactivated).
-					annotateSuccess(ctx, s)
-					var u *User
-					if u, err = m.v.checkStores(ctx, s); err == nil {
-						ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
-						if u != nil {
-							ctx = withUser(ctx, u)
-						}
-						next.ServeHTTP(w, r.WithContext(ctx))
-						return
-					}
-				}
-			}
-		}
-		if m.optional && (errors.Is(err, ErrTokenMissing) || errors.Is(err, ErrUnsupportedScheme)) {
-			annotateAnonymous(ctx)
-			next.ServeHTTP(w, r)
-			return
-		}
-		annotateFailure(ctx, err)
-		m.onError(w, r, err)
-	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
+}
+
+// serve passes r to next with its credential in the context, anonymous when the route
+// is Optional and r carries none, or refuses it with the error handler.
+func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	if m.skipPreflight && isPreflight(r) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	ctx, err := m.authenticate(r)
+	if err == nil {
+		next.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
+	if m.optional && (errors.Is(err, ErrTokenMissing) || errors.Is(err, ErrUnsupportedScheme)) {
+		annotateAnonymous(r.Context())
+		next.ServeHTTP(w, r)
+		return
+	}
+	m.refuse(w, r, err)
+}
+
+// isPreflight reports whether r is a CORS preflight: OPTIONS with an Origin and an
+// Access-Control-Request-Method header.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" &&
+		r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// authenticate extracts and verifies r's credential and returns r's context carrying it.
+func (m *middleware) authenticate(r *http.Request) (context.Context, error) {
+	token, fromHeader, err := m.token(r)
+	if err != nil {
+		return nil, err
+	}
+	// A token of no known form is a (malformed) session token unless the route takes
+	// service-account keys: Verify then says what is wrong with it.
+	if kind := tokenKindOf(token); kind != KindSession && (kind != KindServiceAccount || m.accepts(kind)) {
+		return m.machineContext(r, token, kind, fromHeader)
+	}
+	return m.sessionContext(r.Context(), token)
+}
+
+// sessionContext verifies a session token and checks the stores (revocation, the user),
+// returning ctx with the session, its organization and the user.
+func (m *middleware) sessionContext(ctx context.Context, token string) (context.Context, error) {
+	if !m.accepts(KindSession) {
+		return nil, ErrKindNotAccepted
+	}
+	s, err := m.v.Verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	// A valid token: whoever it is, the audit record names them, also when a store then
+	// refuses them (revoked, deactivated).
+	annotateSuccess(ctx, s)
+	u, err := m.v.checkStores(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
+	if u != nil {
+		ctx = withUser(ctx, u)
+	}
+	return ctx, nil
+}
+
+// machineContext verifies a machine credential of a kind the route accepts and returns
+// r's context with its principal and, when it acts for a user, that user.
+func (m *middleware) machineContext(r *http.Request, token string, kind TokenKind, fromHeader bool) (context.Context, error) {
+	ctx := r.Context()
+	p, err := m.machine(r, token, kind, fromHeader)
+	if err != nil {
+		return nil, err
+	}
+	annotatePrincipal(ctx, p)
+	// A credential acting for a user meets that user's checks, as a session does.
+	u, err := m.v.s.users.resolvePrincipalUser(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	// Authenticated, without an active organization: the orgctx guards answer 403, not
+	// 401.
+	ctx = orgctx.NewContext(withPrincipal(ctx, p), orgctx.Org{})
+	if u != nil {
+		ctx = withUser(ctx, u)
+	}
+	return ctx, nil
+}
+
+// refuse records why r was refused in the audit record and answers with the error
+// handler.
+func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	annotateFailure(r.Context(), err)
+	m.onError(w, r, err)
 }
 
 // token extracts the credential, reporting whether it came from the Authorization header.

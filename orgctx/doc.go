@@ -1,5 +1,5 @@
-// Package orgctx carries the active Clerk organization of a request and guards routes by
-// it.
+// Package orgctx carries the active Clerk organization of a request, guards routes by it,
+// and owns the module's one HTTP refusal writer.
 //
 // An authentication middleware (clerkauth's) calls [NewContext] for every authenticated
 // request, with the session's organization, or the zero [Org] when none is active.
@@ -21,4 +21,23 @@
 // or without the role or permission, is 403 with error="insufficient_scope"; a path naming
 // another organization is 404. Roles may be written "admin" or "org:admin". [Guards] sets
 // the realm and a failure handler of your own; the package-level guards use the defaults.
+//
+// # Refusals
+//
+// Every refusal authkit writes (clerkauth's middleware and RequireScope, these guards,
+// webhook.Handler, the example servers) is written here, by [WriteError] (with an RFC 6750
+// Bearer challenge where one applies) or [Refuse] (without), in one shape:
+//
+//	HTTP/1.1 403 Forbidden
+//	Content-Type: application/json
+//	Cache-Control: no-store
+//	WWW-Authenticate: Bearer realm="api", error="insufficient_scope"
+//
+//	{"error":"insufficient_scope","detail":"insufficient permissions"}
+//
+// "error" is one of the Code constants, for programs; "detail" is a short text for people,
+// never a token, a claim value or the reason a credential failed (that goes to the audit
+// record). The one exception is clerkauth's reverification answer, which keeps Clerk's own
+// body because Clerk's frontend parses it. Use the same writer for the refusals of your own
+// handlers, so that clients meet one shape.
 package orgctx

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -190,4 +191,50 @@ func TestWriteError(t *testing.T) {
 	require.False(t, orgctx.ValidRealm("a\nb"))
 	require.False(t, orgctx.ValidRealm(`a\b`))
 	require.False(t, errors.Is(orgctx.ErrRole, orgctx.ErrPermission))
+}
+
+// Refuse writes the module's refusal body and headers without any challenge, whatever
+// the status and code, and keeps the headers the caller set.
+func TestRefuse(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   string
+	}{
+		{400, orgctx.CodeInvalidRequest},
+		{403, orgctx.CodeInsufficientScope},
+		{404, orgctx.CodeNotFound},
+		{405, orgctx.CodeMethodNotAllowed},
+		{409, orgctx.CodeConflict},
+		{413, orgctx.CodeContentTooLarge},
+		{500, orgctx.CodeInternal},
+		{503, orgctx.CodeUnavailable},
+	} {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Retry-After", "7")
+		orgctx.Refuse(rec, tc.status, tc.code, `a "detail" <b>`)
+		require.Equal(t, tc.status, rec.Code)
+		h := rec.Header()
+		require.Empty(t, h.Values("WWW-Authenticate"), "status %d", tc.status)
+		require.Equal(t, "7", h.Get("Retry-After"))
+		require.Equal(t, "application/json", h.Get("Content-Type"))
+		require.Equal(t, "no-store", h.Get("Cache-Control"))
+		require.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+		require.Equal(t, strconv.Itoa(rec.Body.Len()), h.Get("Content-Length"))
+		var body map[string]string
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+		require.Equal(t, map[string]string{"error": tc.code, "detail": `a "detail" <b>`}, body)
+	}
+}
+
+// WriteError is Refuse plus the challenge: same body and headers.
+func TestWriteErrorIsRefusePlusChallenge(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404, 503} {
+		challenged, plain := httptest.NewRecorder(), httptest.NewRecorder()
+		orgctx.WriteError(challenged, "api", status, orgctx.CodeInvalidToken, "d")
+		orgctx.Refuse(plain, status, orgctx.CodeInvalidToken, "d")
+		challenged.Header().Del("WWW-Authenticate")
+		require.Equal(t, plain.Header(), challenged.Header(), "status %d", status)
+		require.Equal(t, plain.Body.String(), challenged.Body.String())
+		require.Equal(t, plain.Code, challenged.Code)
+	}
 }

@@ -128,3 +128,56 @@ func (a *lenientAttributes) UnmarshalJSON(b []byte) error {
 	*a = lenientAttributes(v)
 	return nil
 }
+
+// The typed payloads (user.go, deleted.go, organization.go,
+// membership.go, session.go) hold the fields of Clerk's objects that a
+// service acts on; unknown fields are ignored. Times, which Clerk sends as
+// integer milliseconds, are [time.Time] (zero when null or absent); the
+// JSON forms (MarshalJSON) use Clerk's wire format again, so a payload
+// round-trips. Strings that Clerk sends as null decode as "".
+//
+// Their UnmarshalJSON methods are lenient (the decoding rule in the
+// package documentation): a field of an unexpected JSON type is left at
+// its zero value (a pointer to an object stays nil) and they fail only on
+// invalid JSON. The strict check of the fields a decision depends on is
+// done by the accessors ([Event.User], …), each with its list of
+// essential fields.
+//
+// Metadata fields are the raw JSON as sent (possibly "null"; nil when
+// absent, and then omitted from the JSON form), so that nothing is lost or
+// reinterpreted on the way to a store.
+//
+// Those essential fields are a small struct next to each payload type
+// (userEssential, …), decoded strictly by decodeData: a field there of
+// another JSON type than its Go type makes the payload malformed. They are
+// the fields [Handler.Sync] reads, and those a decision about the record
+// depends on. Metadata (public_metadata) is stored as sent, so any JSON
+// value is right and it needs no check.
+
+// decodeData decodes e.Data twice: strictly into the essential struct E,
+// whose id (returned by id) must be set, then leniently into a T, which
+// is returned. The accessors do not check e.Type: the typed registrations
+// of [Handler] bind each decoder to its event types.
+func decodeData[T any, E any, PT interface {
+	*T
+	json.Unmarshaler
+}](e Event, id func(*E) string) (*T, error) {
+	if !isJSONObject(e.Data) {
+		return nil, fmt.Errorf("%w: %s: data is not a JSON object", ErrMalformedPayload, e.Type)
+	}
+	var ess E
+	if err := json.Unmarshal(e.Data, &ess); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedPayload, e.Type, err)
+	}
+	if id(&ess) == "" {
+		return nil, fmt.Errorf("%w: %s: no id", ErrMalformedPayload, e.Type)
+	}
+	v := new(T)
+	// Every payload type has its own lenient UnmarshalJSON, which runs the
+	// decoder (and its validity scan) once; json.Unmarshal would scan the
+	// bytes once more before calling it.
+	if err := PT(v).UnmarshalJSON(e.Data); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrMalformedPayload, e.Type, err)
+	}
+	return v, nil
+}

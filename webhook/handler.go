@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/unioneyes/authkit/orgctx"
 )
 
 // Defaults applied by [NewHandler] to zero fields of [HandlerConfig].
@@ -121,6 +123,12 @@ type HandlerConfig struct {
 // should it fail, deletes only its own claim, never the second one's, so
 // no third delivery joins in. Set ClaimLease well above the slowest run.
 //
+// Refusals (400, 405, 409, 413, 500) carry the module's refusal body,
+// {"error":"<code>","detail":"<text>"} with a code of package orgctx
+// (invalid_request, method_not_allowed, conflict, content_too_large,
+// internal_error) and a generic text, never the reason; answers of 200
+// carry {"status":"ok"}, "duplicate" or "ignored".
+//
 // Register functions with [Handler.On] and the typed helpers
 // ([Handler.OnUserCreated], …). Registration is safe at any time, also
 // while serving; a request sees the registrations made before it started
@@ -214,25 +222,33 @@ func (h *Handler) On(eventType string, fn EventFunc) {
 	h.routes.Store(&next)
 }
 
-// Response bodies: small, generic, never the reason.
+// Bodies of the 200 answers: small, generic, never the reason.
 const (
-	bodyOK               = `{"status":"ok"}` + "\n"
-	bodyDuplicate        = `{"status":"duplicate"}` + "\n"
-	bodyIgnored          = `{"status":"ignored"}` + "\n"
-	bodyBadRequest       = `{"error":"bad request"}` + "\n"
-	bodyTooLarge         = `{"error":"request body too large"}` + "\n"
-	bodyMethodNotAllowed = `{"error":"method not allowed"}` + "\n"
-	bodyConflict         = `{"error":"message is being processed, retry later"}` + "\n"
-	bodyInternal         = `{"error":"internal error"}` + "\n"
+	bodyOK        = `{"status":"ok"}` + "\n"
+	bodyDuplicate = `{"status":"duplicate"}` + "\n"
+	bodyIgnored   = `{"status":"ignored"}` + "\n"
 )
 
-func respond(w http.ResponseWriter, status int, body string) {
+// respond writes a 200 answer with one of the bodies above.
+func respond(w http.ResponseWriter, body string) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, body)
+}
+
+// Refusals, written by orgctx.Refuse as every refusal of the module is:
+// {"error":"<code>","detail":"<text>"}, generic, never the reason, and
+// without a WWW-Authenticate challenge (Svix signs its requests; it sends
+// no bearer credentials).
+func refuseBadRequest(w http.ResponseWriter) {
+	orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, "bad request")
+}
+
+func refuseInternal(w http.ResponseWriter) {
+	orgctx.Refuse(w, http.StatusInternalServerError, orgctx.CodeInternal, "internal error")
 }
 
 // ServeHTTP implements [http.Handler]; see [Handler] for the steps and the
@@ -240,7 +256,7 @@ func respond(w http.ResponseWriter, status int, body string) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		respond(w, http.StatusMethodNotAllowed, bodyMethodNotAllowed)
+		orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
 		return
 	}
 	body, err := h.readBody(w, r)
@@ -250,13 +266,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if ok, n := h.tooLargeLog.allow(h.verifier.now(), rejectLogEvery); ok {
 				h.log.Warn("webhook: request body too large", "limit", h.maxBody, "remote_addr", r.RemoteAddr, "suppressed", n)
 			}
-			respond(w, http.StatusRequestEntityTooLarge, bodyTooLarge)
+			orgctx.Refuse(w, http.StatusRequestEntityTooLarge, orgctx.CodeContentTooLarge, "request body too large")
 			return
 		}
 		if ok, n := h.readLog.allow(h.verifier.now(), rejectLogEvery); ok {
 			h.log.Warn("webhook: reading request body failed", "error", err, "remote_addr", r.RemoteAddr, "suppressed", n)
 		}
-		respond(w, http.StatusBadRequest, bodyBadRequest)
+		refuseBadRequest(w)
 		return
 	}
 
@@ -271,21 +287,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// readBody has kept the body within the Verifier's limit (NewHandler
 		// refuses a larger MaxBodyBytes), so this is never ErrBodyTooLarge.
-		respond(w, http.StatusBadRequest, bodyBadRequest)
+		refuseBadRequest(w)
 		return
 	}
 
 	ev, err := ParseEvent(body)
 	if err != nil {
 		h.log.Error("webhook: verified message is not a Clerk event; acknowledged without processing", "msg_id", msgID, "error", err)
-		respond(w, http.StatusOK, bodyIgnored)
+		respond(w, bodyIgnored)
 		return
 	}
 	ev.MessageID = msgID
 	fns := (*h.routes.Load())[ev.Type]
 	if len(fns) == 0 {
 		h.log.Debug("webhook: no handler for event type; acknowledged", "msg_id", msgID, "event_type", ev.Type)
-		respond(w, http.StatusOK, bodyIgnored)
+		respond(w, bodyIgnored)
 		return
 	}
 
@@ -298,18 +314,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.Error("webhook: dedupe claim failed", "msg_id", msgID, "event_type", ev.Type, "error", err)
-		respond(w, http.StatusInternalServerError, bodyInternal)
+		refuseInternal(w)
 		return
 	}
 	switch claim {
 	case ClaimDone:
 		h.log.Debug("webhook: duplicate message; acknowledged", "msg_id", msgID, "event_type", ev.Type)
-		respond(w, http.StatusOK, bodyDuplicate)
+		respond(w, bodyDuplicate)
 		return
 	case ClaimInProgress:
 		h.log.Info("webhook: message is being processed by another delivery; asking Svix to retry", "msg_id", msgID, "event_type", ev.Type)
 		w.Header().Set("Retry-After", h.retryAfter)
-		respond(w, http.StatusConflict, bodyConflict)
+		orgctx.Refuse(w, http.StatusConflict, orgctx.CodeConflict, "message is being processed, retry later")
 		return
 	}
 
@@ -329,7 +345,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, errAborted) {
 			panic(http.ErrAbortHandler)
 		}
-		respond(w, http.StatusInternalServerError, bodyInternal)
+		refuseInternal(w)
 		return
 	}
 	resp := bodyOK
@@ -344,7 +360,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// it. A later duplicate may run the handlers again.
 		h.log.Error("webhook: marking message done failed", "msg_id", msgID, "event_type", ev.Type, "error", derr)
 	}
-	respond(w, http.StatusOK, resp)
+	respond(w, resp)
 }
 
 // initialBodyBuffer bounds the buffer readBody allocates before any byte

@@ -32,11 +32,11 @@ const (
 	respOK         = `{"status":"ok"}` + "\n"
 	respDuplicate  = `{"status":"duplicate"}` + "\n"
 	respIgnored    = `{"status":"ignored"}` + "\n"
-	respBadRequest = `{"error":"bad request"}` + "\n"
-	respTooLarge   = `{"error":"request body too large"}` + "\n"
-	respMethod     = `{"error":"method not allowed"}` + "\n"
-	respConflict   = `{"error":"message is being processed, retry later"}` + "\n"
-	respInternal   = `{"error":"internal error"}` + "\n"
+	respBadRequest = `{"error":"invalid_request","detail":"bad request"}` + "\n"
+	respTooLarge   = `{"error":"content_too_large","detail":"request body too large"}` + "\n"
+	respMethod     = `{"error":"method_not_allowed","detail":"method not allowed"}` + "\n"
+	respConflict   = `{"error":"conflict","detail":"message is being processed, retry later"}` + "\n"
+	respInternal   = `{"error":"internal_error","detail":"internal error"}` + "\n"
 )
 
 // syncBuffer collects log output written from several goroutines.
@@ -126,6 +126,8 @@ func assertResponse(t testing.TB, rec *httptest.ResponseRecorder, status int, bo
 	assert.Equal(t, body, rec.Body.String())
 	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
 	assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "Svix sends no bearer credentials: no challenge")
 }
 
 func event(typ, data string) string {

@@ -23,7 +23,7 @@ const (
 	syncRespOK        = `{"status":"ok"}` + "\n"
 	syncRespIgnored   = `{"status":"ignored"}` + "\n"
 	syncRespDuplicate = `{"status":"duplicate"}` + "\n"
-	syncRespInternal  = `{"error":"internal error"}` + "\n"
+	syncRespInternal  = `{"error":"internal_error","detail":"internal error"}` + "\n"
 )
 
 func syncAssert(t *testing.T, rec interface {

@@ -53,6 +53,11 @@ func main() {
 // newRouter builds the routes; the Clerk middleware covers the /api group only.
 func newRouter(verifier *clerkauth.Verifier) http.Handler {
 	r := chi.NewRouter()
+	// Refusals in authkit's one shape, {"error","detail"}, also for what has no route.
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		orgctx.Refuse(w, http.StatusNotFound, orgctx.CodeNotFound, "not found")
+	})
+	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, map[string]string{"status": "ok"}) })
 	r.Route("/api", func(r chi.Router) {
 		r.Use(verifier.Middleware())
@@ -73,7 +78,7 @@ func newRouter(verifier *clerkauth.Verifier) http.Handler {
 func listProjects(w http.ResponseWriter, r *http.Request) {
 	orgID, err := orgctx.OrgID(r.Context()) // scope every query by the active org
 	if err != nil {
-		http.Error(w, "no organization", http.StatusForbidden)
+		orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusForbidden, orgctx.CodeInsufficientScope, "an active organization is required")
 		return
 	}
 	writeJSON(w, map[string]any{"org_id": orgID, "projects": []string{}})
@@ -82,6 +87,21 @@ func listProjects(w http.ResponseWriter, r *http.Request) {
 func createProject(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusCreated) }
 
 func deleteOrg(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
+
+// methodNotAllowed answers 405 with the methods routes has for the path in Allow (chi's
+// own 405 sets Allow, a custom one must find them itself).
+func methodNotAllowed(routes chi.Routes) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+			if routes.Match(chi.NewRouteContext(), m, r.URL.Path) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+	}
+}
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/orgctx"
 )
 
 // scopeReportsWrite is the scope POST /v1/reports requires.
@@ -25,7 +26,7 @@ func newHandler(v *clerkauth.Verifier, auditOut io.Writer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/whoami", anyone(http.HandlerFunc(whoami)))
 	mux.Handle("POST /v1/reports", machines(clerkauth.RequireScope(scopeReportsWrite)(http.HandlerFunc(createReport))))
-	return audit.Middleware(audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil))))(audit.CaptureRoute(mux))
+	return audit.Middleware(audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil))))(audit.CaptureRoute(refuseUnrouted(mux)))
 }
 
 // whoami answers who is calling: the credential's kind, id, subject, name and scopes.
@@ -48,7 +49,7 @@ func createReport(w http.ResponseWriter, r *http.Request) {
 		Title string `json:"title"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil || req.Title == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "detail": `want {"title":"…"}`})
+		orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, `want {"title":"…"}`)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{
@@ -70,4 +71,45 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// refuseUnrouted passes to mux every request it has a route for (or redirects to one) and
+// answers the others with authkit's refusal body (orgctx.Refuse) instead of ServeMux's
+// text/plain: 405 with ServeMux's Allow header when the path has a route for another
+// method, else 404.
+func refuseUnrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" { // ServeMux names a pattern for every route and redirect, none for 404 and 405
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &headerProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r) // ServeMux's own refusal: its status and Allow header
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+			return
+		}
+		orgctx.Refuse(w, http.StatusNotFound, orgctx.CodeNotFound, "not found")
+	})
+}
+
+// headerProbe is a ResponseWriter that keeps the status and headers and drops the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header { return p.header }
+
+func (p *headerProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+
+func (p *headerProbe) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
 }

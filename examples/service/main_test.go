@@ -87,6 +87,8 @@ func TestService(t *testing.T) {
 		{"reader key lacks the scope", "POST", "/v1/reports", reader, 403, "", ""},
 		{"M2M token lacks the scope", "POST", "/v1/reports", "mt_billing_token", 403, "", ""},
 		{"a session is not a machine", "POST", "/v1/reports", session, 401, "", ""},
+		{"no such route", "GET", "/v1/nothing", writer, 404, "", ""},
+		{"another method", "DELETE", "/v1/whoami", writer, 405, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +101,9 @@ func TestService(t *testing.T) {
 			require.Equal(t, tc.want, w.Code, w.Body.String())
 			if tc.want == http.StatusForbidden {
 				assert.Contains(t, w.Header().Get("WWW-Authenticate"), `error="insufficient_scope"`)
+			}
+			if tc.want >= 400 {
+				assertRefusal(t, w)
 			}
 			if tc.wantKind == "" {
 				return
@@ -116,10 +121,19 @@ func TestService(t *testing.T) {
 		})
 	}
 
-	// A machine token in the session cookie is refused.
-	r := httptest.NewRequest("GET", "/v1/whoami", nil)
-	r.AddCookie(&http.Cookie{Name: "__session", Value: writer})
+	// A body that is not a report is refused.
+	r := httptest.NewRequest("POST", "/v1/reports", strings.NewReader(`{"name":"Q3"}`))
+	r.Header.Set("Authorization", "Bearer "+writer)
 	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	assert.Equal(t, http.StatusBadRequest, w.Code)
+	assertRefusal(t, w)
+	assert.JSONEq(t, `{"error":"invalid_request","detail":"want {\"title\":\"…\"}"}`, w.Body.String())
+
+	// A machine token in the session cookie is refused.
+	r = httptest.NewRequest("GET", "/v1/whoami", nil)
+	r.AddCookie(&http.Cookie{Name: "__session", Value: writer})
+	w = httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	assert.Equal(t, http.StatusUnauthorized, w.Code)
 
@@ -128,6 +142,18 @@ func TestService(t *testing.T) {
 	for _, secret := range []string{writer, reader, "ak_integration_key", "mt_billing_token", session} {
 		assert.NotContains(t, auditLog.String(), secret)
 	}
+}
+
+// assertRefusal checks that w is a refusal in authkit's one shape: a JSON body of exactly
+// "error" and "detail".
+func assertRefusal(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	var body map[string]string
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body), w.Body.String())
+	assert.Len(t, body, 2, w.Body.String())
+	assert.NotEmpty(t, body["error"], w.Body.String())
+	assert.NotEmpty(t, body["detail"], w.Body.String())
 }
 
 func TestParseAccounts(t *testing.T) {

@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		a.dev.hooks = hooks
 		a.dev.routes(mux)
 	}
-	a.handler = auditor.Handler(newCORS(cfg.CORSAllowedOrigins, mux.Methods())(audit.CaptureRoute(mux)))
+	a.handler = auditor.Handler(newCORS(cfg.CORSAllowedOrigins, mux.Methods())(audit.CaptureRoute(refuseUnrouted(mux.ServeMux))))
 	return a, nil
 }
 

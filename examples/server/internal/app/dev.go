@@ -228,7 +228,7 @@ func (d *devClerk) handleWebhook(w http.ResponseWriter, r *http.Request) {
 
 // devBadRequest answers 400 with a detail meant for the developer at the keyboard.
 func devBadRequest(w http.ResponseWriter, detail string) {
-	writeJSON(w, http.StatusBadRequest, map[string]string{"error": orgctx.CodeInvalidRequest, "detail": detail})
+	orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, detail)
 }
 
 // banner writes the DEV MODE banner: what runs, and curl commands that work as pasted.

@@ -36,7 +36,9 @@ const (
 // endpoint's answer) when every dependency answers, else 503 {"status":"unhealthy",
 // "checks":{…}} with a verdict per dependency: "ok", "failing", or for the keys "not
 // loaded yet". The reason of a failure goes to the log, once per change of state, never
-// to the client.
+// to the client. Its 503 is a status report for load balancers and monitors, not a
+// refusal of the request: it keeps the Django endpoint's body rather than the
+// {"error","detail"} of every refusal (orgctx.Refuse).
 type healthHandler struct {
 	deps      map[string]pinger // "database", "redis", "keys"
 	log       *slog.Logger
@@ -123,7 +125,7 @@ type orgResponse struct {
 func handleMe(w http.ResponseWriter, r *http.Request) {
 	u, ok := clerkauth.UserFromContext(r.Context())
 	if !ok { // cannot happen: the verifier has a UserStore
-		orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusInternalServerError, "internal_error", "no user")
+		orgctx.Refuse(w, http.StatusInternalServerError, orgctx.CodeInternal, "no user")
 		return
 	}
 	resp := meResponse{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, ClerkUserID: u.ID}
