@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/orgctx"
 )
 
@@ -72,7 +73,7 @@ func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPrefl
 
 // Middleware authenticates requests with v. A verified session goes into the request
 // context (SessionFromContext, and orgctx for its organization; UserFromContext when the
-// verifier has a UserStore), as does a machine credential a route accepts
+// verifier has a users store), as does a machine credential a route accepts
 // (PrincipalFromContext; UserFromContext too when it acts for a user). By default the
 // session is required. Answers:
 //
@@ -122,7 +123,7 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 					annotatePrincipal(ctx, p)
 					// A credential acting for a user meets that user's checks, as a
 					// session does.
-					var u *User
+					var u *store.User
 					if u, err = m.v.s.users.resolvePrincipalUser(ctx, p); err == nil {
 						// Authenticated, without an active organization: the orgctx
 						// guards answer 403, not 401.
@@ -142,7 +143,7 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 					// A valid token: whoever it is, the audit record names them, also
 					// when a store then refuses them (revoked, deactivated).
 					annotateSuccess(ctx, s)
-					var u *User
+					var u *store.User
 					if u, err = m.v.checkStores(ctx, s); err == nil {
 						ctx = orgctx.NewContext(NewContext(ctx, s), s.Org)
 						if u != nil {
