@@ -13,6 +13,7 @@ import (
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/orgctx"
 )
 
@@ -85,7 +86,7 @@ func TestAuditRecordsIdentityAndReasons(t *testing.T) {
 func TestAuditNamesWhoAStoreRefused(t *testing.T) {
 	revs := &fakeRevocations{revoked: map[string]bool{"sess_revoked": true}}
 	users := newFakeUsers()
-	users.users["user_gone"] = clerkauth.User{ID: "user_gone", DeletedAt: testNow}
+	users.users["user_gone"] = store.User{ID: "user_gone", DeletedAt: testNow}
 	f := newFixture(t, func(c *clerkauth.Config) { c.Revocations = revs; c.Users = users })
 	rec := &audittest.Recorder{}
 	h := audit.Middleware(rec)(f.v.Middleware()(http.NotFoundHandler()))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/jwks"
 )
 
@@ -164,7 +165,7 @@ func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 
 // BenchmarkMiddlewareWithUsers compares the middleware without a store (the baseline) with
-// the middleware with a UserStore whose cache knows the user: "x-no-store" is the cost of
+// the middleware with a users store whose cache knows the user: "x-no-store" is the cost of
 // the store on the hot path.
 func BenchmarkMiddlewareWithUsers(b *testing.B) {
 	f := newBenchFixture(b)
@@ -198,25 +199,25 @@ func BenchmarkMiddlewareWithUsers(b *testing.B) {
 		})
 }
 
-// benchUsers is a map-backed UserStore; after the first request the cache answers.
+// benchUsers is a map-backed store.Users; after the first request the cache answers.
 type benchUsers struct {
 	mu sync.Mutex
-	m  map[string]clerkauth.User
+	m  map[string]store.User
 }
 
-func newBenchUsers() *benchUsers { return &benchUsers{m: map[string]clerkauth.User{}} }
+func newBenchUsers() *benchUsers { return &benchUsers{m: map[string]store.User{}} }
 
-func (s *benchUsers) GetUser(_ context.Context, id string) (*clerkauth.User, error) {
+func (s *benchUsers) GetUser(_ context.Context, id string) (*store.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.m[id]
 	if !ok {
-		return nil, clerkauth.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	return &u, nil
 }
 
-func (s *benchUsers) UpsertUser(_ context.Context, u *clerkauth.User) (bool, error) {
+func (s *benchUsers) UpsertUser(_ context.Context, u *store.User) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.m[u.ID] = *u

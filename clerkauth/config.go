@@ -10,7 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/unioneyes/authkit/internal/nilcheck"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/jwks"
 )
 
@@ -87,12 +87,12 @@ type Config struct {
 	// the user is deactivated, 503 when the store cannot say, the user in the context; an
 	// unknown user is created with the id alone. Credentials of organizations, machines
 	// and service accounts are not checked against users.
-	Users UserStore
+	Users store.Users
 
 	// Revocations, when set, refuses tokens of sessions Clerk revoked or ended (401,
 	// ErrSessionRevoked), as the webhook sync records them. It is asked on every request
 	// (a Redis round trip with redisstore): revocation takes effect at once.
-	Revocations RevocationStore
+	Revocations store.Revocations
 
 	// TokenCache remembers verified tokens so a token seen again (a session token is sent
 	// with every request for up to a minute) skips the signature check: about 30 times
@@ -122,7 +122,7 @@ type settings struct {
 	maxBytes  int
 	now       func() time.Time
 	users     *UserCache
-	revoked   RevocationStore
+	revoked   store.Revocations
 	// revokedBreaker guards the reads of revoked.
 	revokedBreaker *breaker
 	cache          TokenCache
@@ -136,7 +136,7 @@ func (c Config) validate() (*settings, error) {
 		name  string
 		value any
 	}{{"Keys", c.Keys}, {"Users", c.Users}, {"Revocations", c.Revocations}, {"TokenCache", c.TokenCache}, {"Machine", c.Machine}} {
-		if f.value != nil && nilcheck.IsNil(f.value) {
+		if f.value != nil && isNil(f.value) {
 			return nil, fmt.Errorf("%w: Config.%s is a nil %T", ErrInvalidConfig, f.name, f.value)
 		}
 	}

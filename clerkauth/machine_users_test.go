@@ -13,20 +13,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/jwks"
 )
 
-// mapUsers is a minimal UserStore for the package's own tests (the stores of this module
+// mapUsers is a minimal store.Users for the package's own tests (the stores of this module
 // import clerkauth, so they cannot serve here).
 type mapUsers struct {
 	mu    sync.Mutex
-	users map[string]User
+	users map[string]store.User
 	fail  bool
 }
 
 var errUsersDown = errors.New("users: database down")
 
-func (m *mapUsers) GetUser(_ context.Context, id string) (*User, error) {
+func (m *mapUsers) GetUser(_ context.Context, id string) (*store.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail {
@@ -34,12 +35,12 @@ func (m *mapUsers) GetUser(_ context.Context, id string) (*User, error) {
 	}
 	u, ok := m.users[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	return &u, nil
 }
 
-func (m *mapUsers) UpsertUser(_ context.Context, u *User) (bool, error) {
+func (m *mapUsers) UpsertUser(_ context.Context, u *store.User) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail {
@@ -104,8 +105,8 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	iss.SetClock(e.clock.Now)
 	keys, err := jwks.ParseJSON(iss.JWKS())
 	require.NoError(t, err)
-	store := &mapUsers{users: map[string]User{"user_billing": {ID: "user_billing", DeletedAt: e.clock.Now()}}}
-	cache, err := NewUserCache(store, UserCacheConfig{TTL: time.Hour, Now: e.clock.Now})
+	users := &mapUsers{users: map[string]store.User{"user_billing": {ID: "user_billing", DeletedAt: e.clock.Now()}}}
+	cache, err := NewUserCache(users, UserCacheConfig{TTL: time.Hour, Now: e.clock.Now})
 	require.NoError(t, err)
 	v, err := NewVerifier(Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache,
 		Machine: FirstMachineVerifier(e.b, static)})
@@ -142,11 +143,11 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code, "%s: %s", want, rec.Body.String())
 		require.Equal(t, want, rec.Body.String())
 	}
-	stored, err := store.GetUser(t.Context(), "user_ada")
+	stored, err := users.GetUser(t.Context(), "user_ada")
 	require.NoError(t, err)
-	assert.Equal(t, User{ID: "user_ada"}, *stored, "provisioned with the id only")
-	_, err = store.GetUser(t.Context(), "org_acme")
-	assert.ErrorIs(t, err, ErrNotFound, "an organization is not provisioned as a user")
+	assert.Equal(t, store.User{ID: "user_ada"}, *stored, "provisioned with the id only")
+	_, err = users.GetUser(t.Context(), "org_acme")
+	assert.ErrorIs(t, err, store.ErrNotFound, "an organization is not provisioned as a user")
 
 	// user.deleted through the verifier's cache: every credential acting for the user is
 	// refused at once, as the session is.
@@ -169,7 +170,7 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	v, err = NewVerifier(Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache, Machine: e.b})
 	require.NoError(t, err)
 	h = v.Middleware(Accept(KindOAuthToken))(http.NotFoundHandler())
-	store.setFail(true)
+	users.setFail(true)
 	rec := do(oat)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 	require.NotEmpty(t, rec.Header().Get("Retry-After"))

@@ -73,7 +73,7 @@ func SkipPreflight() MiddlewareOption { return func(m *middleware) { m.skipPrefl
 
 // Middleware authenticates requests with v. A verified session goes into the request
 // context (SessionFromContext, and orgctx for its organization; UserFromContext when the
-// verifier has a UserStore), as does a machine credential a route accepts
+// verifier has a users store), as does a machine credential a route accepts
 // (PrincipalFromContext; UserFromContext too when it acts for a user). By default the
 // session is required. Answers:
 //

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // Bounds of the store reads a request waits for (the revocation check, a user the cache
@@ -137,7 +139,7 @@ func guardedRead[T any](ctx context.Context, b *breaker, what string, read func(
 	defer cancel()
 	v, err = read(rctx)
 	switch {
-	case err == nil, errors.Is(err, ErrNotFound):
+	case err == nil, errors.Is(err, store.ErrNotFound):
 		outcome = readAnswered
 		return v, err
 	case ctx.Err() != nil:

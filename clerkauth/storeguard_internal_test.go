@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 var errStoreDown = errors.New("store down")
@@ -26,8 +27,8 @@ func TestBreakerStates(t *testing.T) {
 	v, err := guardedRead(ctx, b, "x", read(nil))
 	require.NoError(t, err)
 	assert.Equal(t, 7, v)
-	_, err = guardedRead(ctx, b, "x", read(ErrNotFound))
-	require.ErrorIs(t, err, ErrNotFound, "not found is an answer")
+	_, err = guardedRead(ctx, b, "x", read(store.ErrNotFound))
+	require.ErrorIs(t, err, store.ErrNotFound, "not found is an answer")
 	require.NotErrorIs(t, err, ErrStoreUnavailable)
 	_, err = guardedRead(ctx, b, "x", read(nil))
 	require.NoError(t, err, "still closed")

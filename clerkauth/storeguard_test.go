@@ -10,6 +10,7 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // Fail fast while a store is down: after a failed read, the store's breaker opens and no
@@ -81,31 +82,31 @@ func TestBreakerIgnoresTheCallersCancellation(t *testing.T) {
 // While the user store's breaker is open, users the cache knows are answered from their
 // stale entries at once, without asking the store; unknown users get 503.
 func TestUserStoreBreaker(t *testing.T) {
-	store := newFakeUsers()
-	store.users["user_known"] = clerkauth.User{ID: "user_known"}
+	users := newFakeUsers()
+	users.users["user_known"] = store.User{ID: "user_known"}
 	clock := clerkauthtest.NewClock(testNow)
-	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Minute, Now: clock.Now})
+	cache, err := clerkauth.NewUserCache(users, clerkauth.UserCacheConfig{TTL: time.Minute, Now: clock.Now})
 	require.NoError(t, err)
 	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
 	known := f.iss.Token().User("user_known").Sign()
 	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code)
 
 	clock.Advance(time.Minute) // the known user's entry is stale
-	store.fail.Store(true)
+	users.fail.Store(true)
 	unknown := f.iss.Token().User("user_unknown").Sign()
 	require.Equal(t, http.StatusServiceUnavailable, f.serve(bearer(unknown)).Code) // opens the breaker
-	reads := store.reads.Load()
+	reads := users.reads.Load()
 	for range 5 {
 		require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code)
 		rec := f.serve(bearer(unknown))
 		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 		require.Equal(t, "2", rec.Header().Get("Retry-After"))
 	}
-	require.Equal(t, reads, store.reads.Load(), "no read reached the store")
+	require.Equal(t, reads, users.reads.Load(), "no read reached the store")
 	_, err = cache.GetUser(t.Context(), "user_unknown")
 	require.ErrorIs(t, err, clerkauth.ErrStoreUnavailable)
 
-	store.fail.Store(false)
+	users.fail.Store(false)
 	clock.Advance(clerkauth.StoreBreakerOpen)
 	require.Equal(t, http.StatusOK, f.serve(bearer(unknown)).Code, "the probe succeeds and provisions the user")
 	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code)

@@ -13,7 +13,7 @@ import (
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/unioneyes/authkit/internal/nilcheck"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // Errors of the checks a configured store adds to verification.
@@ -54,13 +54,13 @@ type UserCacheConfig struct {
 	Now func() time.Time
 }
 
-// UserCache is a UserStore in front of another: reads of known users are answered from
+// UserCache is a [store.Users] in front of another: reads of known users are answered from
 // memory, so an authenticated request touches no database; writes go to the store and
 // then replace the cached entry. Give the same UserCache to the verifier (Config.Users)
 // and to the webhook sync, so that a user.deleted webhook handled by this process takes
 // effect at once. It is safe for concurrent use.
 type UserCache struct {
-	store    UserStore
+	store    store.Users
 	entries  *otter.Cache[string, cachedUser]
 	ttl      time.Duration
 	maxStale time.Duration
@@ -75,26 +75,26 @@ type UserCache struct {
 	writes atomic.Uint64
 }
 
-var _ UserStore = (*UserCache)(nil)
+var _ store.Users = (*UserCache)(nil)
 
 // cachedUser is an immutable snapshot of a user and when it was read.
 type cachedUser struct {
-	u  *User
+	u  *store.User
 	at time.Time
 }
 
-// NewUserCache puts a cache in front of store.
-func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
-	if store == nil {
+// NewUserCache puts a cache in front of users.
+func NewUserCache(users store.Users, cfg UserCacheConfig) (*UserCache, error) {
+	if users == nil {
 		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrInvalidConfig)
 	}
-	if nilcheck.IsNil(store) {
-		return nil, fmt.Errorf("%w: a UserCache needs a store, not a nil %T", ErrInvalidConfig, store)
+	if isNil(users) {
+		return nil, fmt.Errorf("%w: a UserCache needs a store, not a nil %T", ErrInvalidConfig, users)
 	}
 	if cfg.TTL < 0 || cfg.MaxStale < 0 || cfg.MaxEntries < 0 {
 		return nil, fmt.Errorf("%w: negative UserCacheConfig value", ErrInvalidConfig)
 	}
-	c := &UserCache{store: store, ttl: cfg.TTL, maxStale: cfg.MaxStale, now: cfg.Now}
+	c := &UserCache{store: users, ttl: cfg.TTL, maxStale: cfg.MaxStale, now: cfg.Now}
 	if c.ttl == 0 {
 		c.ttl = DefaultUserCacheTTL
 	}
@@ -118,7 +118,7 @@ func NewUserCache(store UserStore, cfg UserCacheConfig) (*UserCache, error) {
 }
 
 // Store returns the store behind the cache.
-func (c *UserCache) Store() UserStore { return c.store }
+func (c *UserCache) Store() store.Users { return c.store }
 
 // Forget drops a user from the cache: the next read asks the store, and a read already
 // under way does not put what it finds in the cache.
@@ -133,7 +133,7 @@ func (c *UserCache) Forget(id string) {
 // lookup returns the shared, read-only snapshot of a user: from the cache while fresh,
 // else from the store (one read per user however many requests ask at once), else, when
 // the store fails, from a stale entry younger than MaxStale.
-func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
+func (c *UserCache) lookup(ctx context.Context, id string) (*store.User, error) {
 	now := c.now()
 	e, ok := c.entries.GetIfPresent(id)
 	if ok && now.Sub(e.at) < c.ttl {
@@ -145,7 +145,7 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 	// read fails at once and a stale entry answers.
 	ch := c.group.DoChan(id, func() (any, error) {
 		writes := c.writes.Load()
-		u, err := guardedRead(context.WithoutCancel(ctx), c.breaker, "users", func(ctx context.Context) (*User, error) {
+		u, err := guardedRead(context.WithoutCancel(ctx), c.breaker, "users", func(ctx context.Context) (*store.User, error) {
 			return c.store.GetUser(ctx, id)
 		})
 		if err != nil {
@@ -163,21 +163,21 @@ func (c *UserCache) lookup(ctx context.Context, id string) (*User, error) {
 	select {
 	case res := <-ch:
 		if res.Err == nil {
-			return res.Val.(*User), nil
+			return res.Val.(*store.User), nil
 		}
 		err = res.Err
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
-	if ok && !errors.Is(err, ErrNotFound) && now.Sub(e.at) < c.ttl+c.maxStale {
+	if ok && !errors.Is(err, store.ErrNotFound) && now.Sub(e.at) < c.ttl+c.maxStale {
 		return e.u, nil // the store is failing: a known user keeps working
 	}
 	return nil, err
 }
 
-// GetUser implements UserStore, through the cache; the result is the caller's to keep.
+// GetUser implements [store.Users], through the cache; the result is the caller's to keep.
 // Like any store, it fails once ctx has ended, even for a cached user.
-func (c *UserCache) GetUser(ctx context.Context, id string) (*User, error) {
+func (c *UserCache) GetUser(ctx context.Context, id string) (*store.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -188,9 +188,9 @@ func (c *UserCache) GetUser(ctx context.Context, id string) (*User, error) {
 	return cloneUser(u), nil
 }
 
-// UpsertUser implements UserStore: it writes to the store, then drops the cached entry
+// UpsertUser implements [store.Users]: it writes to the store, then drops the cached entry
 // so the next read sees what the store decided.
-func (c *UserCache) UpsertUser(ctx context.Context, u *User) (bool, error) {
+func (c *UserCache) UpsertUser(ctx context.Context, u *store.User) (bool, error) {
 	applied, err := c.store.UpsertUser(ctx, u)
 	if err == nil {
 		c.Forget(u.ID)
@@ -198,7 +198,7 @@ func (c *UserCache) UpsertUser(ctx context.Context, u *User) (bool, error) {
 	return applied, err
 }
 
-// DeactivateUser implements UserStore: it writes to the store, then drops the cached
+// DeactivateUser implements [store.Users]: it writes to the store, then drops the cached
 // entry, so the user's next request is refused.
 func (c *UserCache) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
 	applied, err := c.store.DeactivateUser(ctx, id, at)
@@ -208,7 +208,7 @@ func (c *UserCache) DeactivateUser(ctx context.Context, id string, at time.Time)
 	return applied, err
 }
 
-func cloneUser(u *User) *User {
+func cloneUser(u *store.User) *store.User {
 	c := *u
 	c.PublicMetadata = slices.Clone(u.PublicMetadata)
 	return &c
@@ -224,10 +224,10 @@ type profileClaims struct {
 
 // resolveUser returns the local user of a verified session, creating it on its first
 // request, and refuses deactivated users.
-func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) {
-	return c.resolve(ctx, s.UserID, func() *User {
+func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*store.User, error) {
+	return c.resolve(ctx, s.UserID, func() *store.User {
 		p, _ := Claims[profileClaims](s) // optional claims: absent or mistyped ones stay empty
-		return &User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
+		return &store.User{ID: s.UserID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName}
 	})
 }
 
@@ -235,9 +235,9 @@ func (c *UserCache) resolveUser(ctx context.Context, s *Session) (*User, error) 
 // does not know the id, and refuses deactivated users. A deactivation is recorded
 // whether or not the user was known (a tombstone), so creating never lets a deactivated
 // user through.
-func (c *UserCache) resolve(ctx context.Context, id string, newUser func() *User) (*User, error) {
+func (c *UserCache) resolve(ctx context.Context, id string, newUser func() *store.User) (*store.User, error) {
 	u, err := c.lookup(ctx, id)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		// No UpdatedAt: any webhook about this user is newer than what the credential says.
 		// A write a request waits for, bounded as its reads are.
 		wctx, cancel := context.WithTimeout(ctx, StoreReadTimeout)
@@ -268,25 +268,25 @@ func actsForUser(p *Principal) bool {
 // request fails when the store cannot say (ErrStoreUnavailable), and an unknown user is
 // created with the id alone (the credential carries no profile; webhooks fill it in), so
 // that UserFromContext answers whatever the credential. Other principals get no user.
-func (c *UserCache) resolvePrincipalUser(ctx context.Context, p *Principal) (*User, error) {
+func (c *UserCache) resolvePrincipalUser(ctx context.Context, p *Principal) (*store.User, error) {
 	if c == nil || !actsForUser(p) {
 		return nil, nil
 	}
-	return c.resolve(ctx, p.Subject, func() *User { return &User{ID: p.Subject} })
+	return c.resolve(ctx, p.Subject, func() *store.User { return &store.User{ID: p.Subject} })
 }
 
 type userKey struct{}
 
 // UserFromContext returns the local user of the request, when the verifier has a
-// UserStore: the session's user, or the user a machine credential acts for (an OAuth
+// users store (Config.Users): the session's user, or the user a machine credential acts for (an OAuth
 // access token, a user's API key). A credential of an organization, a machine or a
 // service account has none. The User is shared: treat it as read-only.
-func UserFromContext(ctx context.Context) (*User, bool) {
-	u, ok := ctx.Value(userKey{}).(*User)
+func UserFromContext(ctx context.Context) (*store.User, bool) {
+	u, ok := ctx.Value(userKey{}).(*store.User)
 	return u, ok && u != nil
 }
 
 // withUser returns ctx carrying u.
-func withUser(ctx context.Context, u *User) context.Context {
+func withUser(ctx context.Context, u *store.User) context.Context {
 	return context.WithValue(ctx, userKey{}, u)
 }

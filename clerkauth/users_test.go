@@ -14,12 +14,13 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
-// fakeUsers is a UserStore double that counts reads and can fail.
+// fakeUsers is a store.Users double that counts reads and can fail.
 type fakeUsers struct {
 	mu    sync.Mutex
-	users map[string]clerkauth.User
+	users map[string]store.User
 	reads atomic.Int64
 	fail  atomic.Bool
 	delay time.Duration
@@ -31,9 +32,9 @@ type fakeUsers struct {
 
 var errDown = errors.New("database is down")
 
-func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]clerkauth.User{}} }
+func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]store.User{}} }
 
-func (f *fakeUsers) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
+func (f *fakeUsers) GetUser(ctx context.Context, id string) (*store.User, error) {
 	f.reads.Add(1)
 	if f.delay > 0 {
 		time.Sleep(f.delay)
@@ -51,12 +52,12 @@ func (f *fakeUsers) GetUser(ctx context.Context, id string) (*clerkauth.User, er
 		<-gate
 	}
 	if !ok {
-		return nil, clerkauth.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	return &u, nil
 }
 
-func (f *fakeUsers) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) {
+func (f *fakeUsers) UpsertUser(ctx context.Context, u *store.User) (bool, error) {
 	if f.fail.Load() {
 		return false, errDown
 	}
@@ -88,7 +89,7 @@ func (f *fakeUsers) DeactivateUser(ctx context.Context, id string, at time.Time)
 	return true, nil
 }
 
-// fakeRevocations is a RevocationStore double; it counts the calls of Revoked and keeps
+// fakeRevocations is a store.Revocations double; it counts the calls of Revoked and keeps
 // the deadline of the latest one's context.
 type fakeRevocations struct {
 	mu       sync.Mutex
@@ -129,9 +130,9 @@ func userEcho(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestProvisioningAndTheUserCache(t *testing.T) {
-	store := newFakeUsers()
+	users := newFakeUsers()
 	cacheClock := clerkauthtest.NewClock(testNow)
-	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Minute, MaxStale: time.Hour, Now: cacheClock.Now})
+	cache, err := clerkauth.NewUserCache(users, clerkauth.UserCacheConfig{TTL: time.Minute, MaxStale: time.Hour, Now: cacheClock.Now})
 	require.NoError(t, err)
 	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
 	require.Same(t, cache, f.v.Users())
@@ -147,16 +148,16 @@ func TestProvisioningAndTheUserCache(t *testing.T) {
 	rec := do(ada)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, "user_ada ada@example.com Ada Lovelace", rec.Body.String())
-	stored, err := store.GetUser(t.Context(), "user_ada")
+	stored, err := users.GetUser(t.Context(), "user_ada")
 	require.NoError(t, err)
 	require.True(t, stored.UpdatedAt.IsZero(), "a provisioned user has no version: every webhook wins")
 
 	// Known users are answered from memory.
-	reads := store.reads.Load()
+	reads := users.reads.Load()
 	for range 20 {
 		require.Equal(t, http.StatusOK, do(ada).Code)
 	}
-	require.Equal(t, reads, store.reads.Load(), "a known user touches no store")
+	require.Equal(t, reads, users.reads.Load(), "a known user touches no store")
 
 	// A token without profile claims provisions a bare user; a mistyped claim is ignored.
 	rec = do(f.iss.Token().User("user_bob").Claim("email", 5).Sign())
@@ -173,57 +174,57 @@ func TestProvisioningAndTheUserCache(t *testing.T) {
 
 	// Another process deactivates bob in the store: seen once the entry is stale.
 	bob := f.iss.Token().User("user_bob").Sign()
-	_, err = store.DeactivateUser(t.Context(), "user_bob", testNow)
+	_, err = users.DeactivateUser(t.Context(), "user_bob", testNow)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, do(bob).Code, "still cached")
 	cacheClock.Advance(time.Minute)
 	require.Equal(t, http.StatusForbidden, do(bob).Code)
 
 	// A later upsert (an old user.updated delivered late) never brings a user back.
-	_, err = cache.UpsertUser(t.Context(), &clerkauth.User{ID: "user_ada", Email: "new@example.com", UpdatedAt: testNow.Add(time.Hour)})
+	_, err = cache.UpsertUser(t.Context(), &store.User{ID: "user_ada", Email: "new@example.com", UpdatedAt: testNow.Add(time.Hour)})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusForbidden, do(ada).Code)
 }
 
 func TestUserStoreOutage(t *testing.T) {
-	store := newFakeUsers()
+	users := newFakeUsers()
 	cacheClock := clerkauthtest.NewClock(testNow)
-	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Minute, MaxStale: time.Hour, Now: cacheClock.Now})
+	cache, err := clerkauth.NewUserCache(users, clerkauth.UserCacheConfig{TTL: time.Minute, MaxStale: time.Hour, Now: cacheClock.Now})
 	require.NoError(t, err)
 	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
 	known := f.iss.Token().User("user_known").Sign()
 	rec := f.serve(bearer(known))
 	require.Equal(t, http.StatusOK, rec.Code)
 
-	store.fail.Store(true)
+	users.fail.Store(true)
 	cacheClock.Advance(30 * time.Minute) // past the TTL, within MaxStale
 	_, _, err = f.v.Authenticate(t.Context(), f.iss.Token().User("user_new").Sign())
 	require.ErrorIs(t, err, clerkauth.ErrStoreUnavailable, "an unknown user cannot be checked")
 	require.ErrorIs(t, err, errDown)
-	reads := store.reads.Load()
+	reads := users.reads.Load()
 
 	// The failure opened the store's breaker: nothing asks the store until it has passed.
 	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code, "a cached user keeps working while the store is down")
 	rec = f.serve(bearer(f.iss.Token().User("user_new").Sign()))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, "an unknown user cannot be checked")
 	require.Equal(t, "2", rec.Header().Get("Retry-After"), "the breaker's remaining open time")
-	require.Equal(t, reads, store.reads.Load())
+	require.Equal(t, reads, users.reads.Load())
 
 	cacheClock.Advance(time.Hour) // beyond MaxStale: the probe fails, the entry is too old
 	require.Equal(t, http.StatusServiceUnavailable, f.serve(bearer(known)).Code)
-	require.Equal(t, reads+1, store.reads.Load())
+	require.Equal(t, reads+1, users.reads.Load())
 
-	store.fail.Store(false)
+	users.fail.Store(false)
 	require.Equal(t, http.StatusServiceUnavailable, f.serve(bearer(known)).Code, "not asked again before the breaker lets a probe through")
 	cacheClock.Advance(clerkauth.StoreBreakerOpen)
 	require.Equal(t, http.StatusOK, f.serve(bearer(known)).Code)
 }
 
 func TestConcurrentFirstRequestsReadTheStoreOnce(t *testing.T) {
-	store := newFakeUsers()
-	store.users["user_1"] = clerkauth.User{ID: "user_1"}
-	store.delay = 20 * time.Millisecond
-	f := newFixture(t, func(c *clerkauth.Config) { c.Users = store }) // wrapped in a default cache
+	users := newFakeUsers()
+	users.users["user_1"] = store.User{ID: "user_1"}
+	users.delay = 20 * time.Millisecond
+	f := newFixture(t, func(c *clerkauth.Config) { c.Users = users }) // wrapped in a default cache
 	require.NotNil(t, f.v.Users())
 	tok := f.iss.Token().User("user_1").Sign()
 	var wg sync.WaitGroup
@@ -236,7 +237,7 @@ func TestConcurrentFirstRequestsReadTheStoreOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	require.EqualValues(t, 1, store.reads.Load())
+	require.EqualValues(t, 1, users.reads.Load())
 }
 
 func TestRevokedSessions(t *testing.T) {
@@ -267,8 +268,8 @@ func TestNewUserCacheErrors(t *testing.T) {
 	c, err := clerkauth.NewUserCache(newFakeUsers(), clerkauth.UserCacheConfig{})
 	require.NoError(t, err)
 	_, err = c.GetUser(t.Context(), "user_none")
-	require.ErrorIs(t, err, clerkauth.ErrNotFound)
-	_, err = c.UpsertUser(t.Context(), &clerkauth.User{ID: "user_1", Email: "a@example.com", PublicMetadata: []byte(`{"a":1}`)})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = c.UpsertUser(t.Context(), &store.User{ID: "user_1", Email: "a@example.com", PublicMetadata: []byte(`{"a":1}`)})
 	require.NoError(t, err)
 	u, err := c.GetUser(t.Context(), "user_1")
 	require.NoError(t, err)
@@ -283,18 +284,18 @@ func TestNewUserCacheErrors(t *testing.T) {
 // A read of the store that a deactivation overtakes must not put the user back in the
 // cache as active.
 func TestDeactivationIsNotLostToAReadInFlight(t *testing.T) {
-	store := newFakeUsers()
-	store.users["user_1"] = clerkauth.User{ID: "user_1"}
+	users := newFakeUsers()
+	users.users["user_1"] = store.User{ID: "user_1"}
 	clock := clerkauthtest.NewClock(testNow)
-	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Hour, Now: clock.Now})
+	cache, err := clerkauth.NewUserCache(users, clerkauth.UserCacheConfig{TTL: time.Hour, Now: clock.Now})
 	require.NoError(t, err)
 	f := newFixture(t, func(c *clerkauth.Config) { c.Users = cache })
 	tok := f.iss.Token().User("user_1").Sign()
 
-	store.mu.Lock()
-	store.entered, store.gate = make(chan struct{}), make(chan struct{})
-	entered, gate := store.entered, store.gate
-	store.mu.Unlock()
+	users.mu.Lock()
+	users.entered, users.gate = make(chan struct{}), make(chan struct{})
+	entered, gate := users.entered, users.gate
+	users.mu.Unlock()
 	slow := make(chan int)
 	go func() { slow <- f.serve(bearer(tok)).Code }() // reads user_1, active, and waits
 	<-entered
@@ -314,8 +315,8 @@ func TestDeactivationIsNotLostToAReadInFlight(t *testing.T) {
 // through the cache at the first reading of the clock after the store answered, which is
 // where the cache stamps the snapshot it is about to store.
 func TestDeactivationBetweenReadAndStoreIsNotLost(t *testing.T) {
-	store := newFakeUsers()
-	store.users["user_1"] = clerkauth.User{ID: "user_1"}
+	users := newFakeUsers()
+	users.users["user_1"] = store.User{ID: "user_1"}
 	var (
 		cache   *clerkauth.UserCache
 		armed   atomic.Bool // set once the store answered the read under test
@@ -329,7 +330,7 @@ func TestDeactivationBetweenReadAndStoreIsNotLost(t *testing.T) {
 		return testNow
 	}
 	var err error
-	cache, err = clerkauth.NewUserCache(armingStore{store, &armed}, clerkauth.UserCacheConfig{TTL: time.Hour, Now: now})
+	cache, err = clerkauth.NewUserCache(armingStore{users, &armed}, clerkauth.UserCacheConfig{TTL: time.Hour, Now: now})
 	require.NoError(t, err)
 
 	u, err := cache.GetUser(t.Context(), "user_1")
@@ -350,7 +351,7 @@ type armingStore struct {
 	armed *atomic.Bool
 }
 
-func (s armingStore) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
+func (s armingStore) GetUser(ctx context.Context, id string) (*store.User, error) {
 	u, err := s.fakeUsers.GetUser(ctx, id)
 	s.armed.Store(true)
 	return u, err

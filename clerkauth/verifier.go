@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/jwks"
 	"github.com/unioneyes/authkit/orgctx"
 )
@@ -159,8 +160,8 @@ func (v *Verifier) Users() *UserCache { return v.s.users }
 // Authenticate verifies token and applies the checks of the configured stores: a
 // revoked session fails with ErrSessionRevoked, a deactivated user with
 // ErrUserDeactivated, a failing store (with nothing cached to answer) with
-// ErrStoreUnavailable. The user is nil when no UserStore is configured.
-func (v *Verifier) Authenticate(ctx context.Context, token string) (*Session, *User, error) {
+// ErrStoreUnavailable. The user is nil when no users store (Config.Users) is configured.
+func (v *Verifier) Authenticate(ctx context.Context, token string) (*Session, *store.User, error) {
 	s, err := v.Verify(ctx, token)
 	if err != nil {
 		return nil, nil, err
@@ -173,7 +174,7 @@ func (v *Verifier) Authenticate(ctx context.Context, token string) (*Session, *U
 }
 
 // checkStores applies the revocation and user checks to a verified session.
-func (v *Verifier) checkStores(ctx context.Context, s *Session) (*User, error) {
+func (v *Verifier) checkStores(ctx context.Context, s *Session) (*store.User, error) {
 	if v.s.revoked != nil {
 		revoked, err := guardedRead(ctx, v.s.revokedBreaker, "revocations", func(ctx context.Context) (bool, error) {
 			return v.s.revoked.Revoked(ctx, s.SessionID)

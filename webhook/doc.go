@@ -106,7 +106,7 @@
 //
 // Svix delivers at least once, and every retry of a message carries the
 // same id (svix-id) with a fresh timestamp and signature. The Handler
-// claims the id in a [Dedupe] store before running the functions, marks it
+// claims the id in a [store.Dedupe] before running the functions, marks it
 // done after they succeed (kept [DefaultDedupeTTL], 72 h, beyond Svix's
 // ~27.6 h retry schedule) and releases it when they fail or panic, so the
 // retry runs them again. A done id is answered 200 without running
@@ -114,8 +114,10 @@
 // answered 409, so that Svix retries it later rather than count it
 // delivered while the outcome is unknown (see [Handler] for why). Claims
 // are leases ([DefaultClaimLease]) so that a crashed process does not block
-// an id. [MemoryDedupe] serves a single replica; a shared store (Redis)
-// implements the same interface and proves it with package dedupetest.
+// an id. [MemoryDedupe] serves a single replica; a shared store
+// ([github.com/unioneyes/authkit/clerkauth/redisstore]) implements the same
+// interface and proves it with the conformance kit,
+// [github.com/unioneyes/authkit/clerkauth/store/storetest.RunDedupe].
 //
 // Deduplication is an optimisation: functions must still be idempotent and
 // order-independent (compare Clerk's updated_at, or the event timestamp for
@@ -124,9 +126,9 @@
 // # Keeping stores in sync
 //
 // [Handler.Sync] registers those functions for you: user, organization and
-// membership events go to a [clerkauth.UserStore] and [clerkauth.OrgStore]
-// (versioned upserts, tombstones for deletions), session.revoked, .ended
-// and .removed to a [clerkauth.RevocationStore]. A store failure answers
+// membership events go to a [store.Users] and a [store.Orgs] (versioned
+// upserts, tombstones for deletions), session.revoked, .ended and .removed
+// to a [store.Revocations]. A store failure answers
 // 500 so that Svix retries; [SyncConfig.OnChange] tells an in-process
 // cache what changed:
 //
@@ -136,7 +138,8 @@
 //		Revocations: redisStore,
 //	})
 //
-// Give Users the clerkauth verifier's [clerkauth.Verifier.Users] rather than the
+// Give Users the clerkauth verifier's
+// [github.com/unioneyes/authkit/clerkauth.Verifier.Users] rather than the
 // store behind it: the write then also drops the user from the verifier's
 // in-process cache, so a user.deleted refuses the user's next request at once
 // instead of when the cache entry expires.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/orgctx"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // Defaults applied by [NewHandler] to zero fields of [HandlerConfig].
@@ -53,7 +54,7 @@ type HandlerConfig struct {
 	// Dedupe records processed message ids. Nil means a new
 	// [MemoryDedupe] with default settings, which is right for one
 	// replica; give every replica the same shared store otherwise.
-	Dedupe Dedupe
+	Dedupe store.Dedupe
 
 	// DedupeTTL is how long a processed id is remembered. Zero means
 	// [DefaultDedupeTTL]; keep it above 24 h, Svix retries for ~27.6 h.
@@ -135,7 +136,7 @@ type HandlerConfig struct {
 // dispatching.
 type Handler struct {
 	verifier *Verifier
-	dedupe   Dedupe
+	dedupe   store.Dedupe
 	ttl      time.Duration
 	lease    time.Duration
 	log      *slog.Logger
@@ -309,7 +310,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A fencing token of this delivery: Release deletes only its own claim.
 	owner := rand.Text()
 	claim, err := h.dedupe.Claim(ctx, msgID, owner, h.lease)
-	if err == nil && claim != ClaimAcquired && claim != ClaimInProgress && claim != ClaimDone {
+	if err == nil && claim != store.ClaimAcquired && claim != store.ClaimInProgress && claim != store.ClaimDone {
 		err = fmt.Errorf("webhook: dedupe store returned an invalid claim result %d", int(claim))
 	}
 	if err != nil {
@@ -318,11 +319,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch claim {
-	case ClaimDone:
+	case store.ClaimDone:
 		h.log.Debug("webhook: duplicate message; acknowledged", "msg_id", msgID, "event_type", ev.Type)
 		respond(w, bodyDuplicate)
 		return
-	case ClaimInProgress:
+	case store.ClaimInProgress:
 		h.log.Info("webhook: message is being processed by another delivery; asking Svix to retry", "msg_id", msgID, "event_type", ev.Type)
 		w.Header().Set("Retry-After", h.retryAfter)
 		orgctx.Refuse(w, http.StatusConflict, orgctx.CodeConflict, "message is being processed, retry later")

@@ -25,6 +25,7 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/clerkauth/memstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -389,7 +390,7 @@ func TestHandlerDispatchTyped(t *testing.T) {
 
 	r, err := f.dedupe.Claim(context.Background(), "msg_typed", "test", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimDone, r, "the message was marked done")
+	assert.Equal(t, store.ClaimDone, r, "the message was marked done")
 }
 
 func TestHandlerErrorReleasesClaim(t *testing.T) {
@@ -465,7 +466,7 @@ func TestHandlerInProgressIsConflict(t *testing.T) {
 	f.handler.On(webhook.EventUserCreated, c.fn)
 	r, err := f.dedupe.Claim(context.Background(), "msg_busy", "another delivery", time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, webhook.ClaimAcquired, r)
+	require.Equal(t, store.ClaimAcquired, r)
 	body := event(webhook.EventUserCreated, userData)
 	rec := f.serve(f.request(t, "msg_busy", body))
 	assertResponse(t, rec, http.StatusConflict, respConflict)
@@ -578,7 +579,7 @@ func TestHandlerConcurrentDeliveries(t *testing.T) {
 
 // fakeDedupe fails on demand.
 type fakeDedupe struct {
-	claim                  webhook.ClaimResult
+	claim                  store.ClaimResult
 	claimErr               error
 	doneErr, releaseErr    error
 	mu                     sync.Mutex
@@ -586,7 +587,7 @@ type fakeDedupe struct {
 	owners, releasedBy     []string // the owners passed to Claim and Release
 }
 
-func (d *fakeDedupe) Claim(_ context.Context, _, owner string, _ time.Duration) (webhook.ClaimResult, error) {
+func (d *fakeDedupe) Claim(_ context.Context, _, owner string, _ time.Duration) (store.ClaimResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.claims++
@@ -612,7 +613,7 @@ func (d *fakeDedupe) Release(_ context.Context, _, owner string) error {
 func TestHandlerDedupeFailures(t *testing.T) {
 	t.Parallel()
 	body := event(webhook.EventUserCreated, userData)
-	withStore := func(d webhook.Dedupe) func(*webhook.VerifierConfig, *webhook.HandlerConfig) {
+	withStore := func(d store.Dedupe) func(*webhook.VerifierConfig, *webhook.HandlerConfig) {
 		return func(_ *webhook.VerifierConfig, h *webhook.HandlerConfig) { h.Dedupe = d }
 	}
 
@@ -630,7 +631,7 @@ func TestHandlerDedupeFailures(t *testing.T) {
 	})
 	t.Run("invalid claim result is 500", func(t *testing.T) {
 		t.Parallel()
-		d := &fakeDedupe{claim: webhook.ClaimResult(0)}
+		d := &fakeDedupe{claim: store.ClaimResult(0)}
 		f := newFixture(t, withStore(d))
 		var c counter
 		f.handler.On(webhook.EventUserCreated, c.fn)
@@ -639,7 +640,7 @@ func TestHandlerDedupeFailures(t *testing.T) {
 	})
 	t.Run("done error still acknowledges", func(t *testing.T) {
 		t.Parallel()
-		d := &fakeDedupe{claim: webhook.ClaimAcquired, doneErr: errors.New("redis: timeout")}
+		d := &fakeDedupe{claim: store.ClaimAcquired, doneErr: errors.New("redis: timeout")}
 		f := newFixture(t, withStore(d))
 		var c counter
 		f.handler.On(webhook.EventUserCreated, c.fn)
@@ -651,7 +652,7 @@ func TestHandlerDedupeFailures(t *testing.T) {
 	})
 	t.Run("release error is logged, still 500", func(t *testing.T) {
 		t.Parallel()
-		d := &fakeDedupe{claim: webhook.ClaimAcquired, releaseErr: errors.New("redis: timeout")}
+		d := &fakeDedupe{claim: store.ClaimAcquired, releaseErr: errors.New("redis: timeout")}
 		f := newFixture(t, withStore(d))
 		f.handler.On(webhook.EventUserCreated, func(context.Context, webhook.Event) error { return errors.New("boom") })
 		assertResponse(t, f.serve(f.request(t, "msg_1", body)), http.StatusInternalServerError, respInternal)
@@ -661,7 +662,7 @@ func TestHandlerDedupeFailures(t *testing.T) {
 	})
 	t.Run("each delivery releases under its own random owner", func(t *testing.T) {
 		t.Parallel()
-		d := &fakeDedupe{claim: webhook.ClaimAcquired}
+		d := &fakeDedupe{claim: store.ClaimAcquired}
 		f := newFixture(t, withStore(d))
 		f.handler.On(webhook.EventUserCreated, func(context.Context, webhook.Event) error { return errors.New("boom") })
 		for range 3 {
@@ -692,8 +693,8 @@ func TestHandlerDedupeFailures(t *testing.T) {
 
 type ctxCheckingDedupe struct{ releaseCtxErr error }
 
-func (d *ctxCheckingDedupe) Claim(context.Context, string, string, time.Duration) (webhook.ClaimResult, error) {
-	return webhook.ClaimAcquired, nil
+func (d *ctxCheckingDedupe) Claim(context.Context, string, string, time.Duration) (store.ClaimResult, error) {
+	return store.ClaimAcquired, nil
 }
 func (d *ctxCheckingDedupe) Done(context.Context, string, time.Duration) error { return nil }
 func (d *ctxCheckingDedupe) Release(ctx context.Context, _, _ string) error {
@@ -779,8 +780,8 @@ func TestHandlerMalformedDoesNotStopChain(t *testing.T) {
 	t.Run("through Sync and a typed function", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil)
-		store := memstore.New(memstore.Config{})
-		require.NoError(t, f.handler.Sync(webhook.SyncConfig{Orgs: store}))
+		mem := memstore.New(memstore.Config{})
+		require.NoError(t, f.handler.Sync(webhook.SyncConfig{Orgs: mem}))
 		var got *webhook.OrganizationMembership
 		f.handler.OnMembershipCreated(func(_ context.Context, _ webhook.Event, m *webhook.OrganizationMembership) error {
 			got = m

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // DefaultMemoryDedupeEntries is the default capacity of a [MemoryDedupe].
@@ -25,8 +27,8 @@ type MemoryDedupeConfig struct {
 	Now func() time.Time
 }
 
-// MemoryDedupe is an in-process [Dedupe]: right for a single replica and
-// for tests. Several replicas behind one endpoint need a shared store
+// MemoryDedupe is an in-process [store.Dedupe], the [Handler]'s default:
+// right for a single replica and for tests. Several replicas behind one endpoint need a shared store
 // (Redis, SQL), since Svix may deliver a message to any of them.
 //
 // Expired entries are dropped lazily as the store is used; it starts no
@@ -64,14 +66,14 @@ func NewMemoryDedupe(cfg MemoryDedupeConfig) (*MemoryDedupe, error) {
 	return d, nil
 }
 
-// Claim implements [Dedupe]. An empty owner or a lease that is not
-// positive fails with [ErrInvalidConfig].
-func (d *MemoryDedupe) Claim(_ context.Context, id, owner string, lease time.Duration) (ClaimResult, error) {
+// Claim implements [store.Dedupe]. An empty owner or a lease that is not
+// positive fails with an error wrapping [store.ErrInvalid].
+func (d *MemoryDedupe) Claim(_ context.Context, id, owner string, lease time.Duration) (store.ClaimResult, error) {
 	if lease <= 0 {
-		return 0, fmt.Errorf("%w: claim lease must be positive", ErrInvalidConfig)
+		return 0, dedupeRefused("claim", "lease must be positive")
 	}
 	if owner == "" {
-		return 0, fmt.Errorf("%w: claim owner must not be empty", ErrInvalidConfig)
+		return 0, dedupeRefused("claim", "owner must not be empty")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -79,9 +81,9 @@ func (d *MemoryDedupe) Claim(_ context.Context, id, owner string, lease time.Dur
 	if e, ok := d.entries[id]; ok {
 		if now.Before(e.expires) {
 			if e.done {
-				return ClaimDone, nil
+				return store.ClaimDone, nil
 			}
-			return ClaimInProgress, nil
+			return store.ClaimInProgress, nil
 		}
 		d.remove(e)
 	}
@@ -91,14 +93,14 @@ func (d *MemoryDedupe) Claim(_ context.Context, id, owner string, lease time.Dur
 	e := &memEntry{id: id, owner: owner, expires: now.Add(lease)}
 	e.elem = d.claims.PushBack(e)
 	d.entries[id] = e
-	return ClaimAcquired, nil
+	return store.ClaimAcquired, nil
 }
 
-// Done implements [Dedupe]. A ttl that is not positive fails with
-// [ErrInvalidConfig].
+// Done implements [store.Dedupe]. A ttl that is not positive fails with an
+// error wrapping [store.ErrInvalid].
 func (d *MemoryDedupe) Done(_ context.Context, id string, ttl time.Duration) error {
 	if ttl <= 0 {
-		return fmt.Errorf("%w: done TTL must be positive", ErrInvalidConfig)
+		return dedupeRefused("done", "TTL must be positive")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -115,12 +117,12 @@ func (d *MemoryDedupe) Done(_ context.Context, id string, ttl time.Duration) err
 	return nil
 }
 
-// Release implements [Dedupe]. It removes the claim on id only if owner
-// holds it, and leaves a done mark in place. An empty owner fails with
-// [ErrInvalidConfig].
+// Release implements [store.Dedupe]. It removes the claim on id only if
+// owner holds it, and leaves a done mark in place. An empty owner fails
+// with an error wrapping [store.ErrInvalid].
 func (d *MemoryDedupe) Release(_ context.Context, id, owner string) error {
 	if owner == "" {
-		return fmt.Errorf("%w: claim owner must not be empty", ErrInvalidConfig)
+		return dedupeRefused("release", "owner must not be empty")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -171,4 +173,9 @@ func (d *MemoryDedupe) makeRoom(now time.Time) bool {
 	return false
 }
 
-var _ Dedupe = (*MemoryDedupe)(nil)
+var _ store.Dedupe = (*MemoryDedupe)(nil)
+
+// dedupeRefused returns the refusal of a MemoryDedupe call (op) saying why.
+func dedupeRefused(op, why string) error {
+	return fmt.Errorf("webhook: memory dedupe: %s: %w: %s", op, store.ErrInvalid, why)
+}

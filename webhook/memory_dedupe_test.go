@@ -11,8 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/clerkauth/store/storetest"
 	"github.com/unioneyes/authkit/webhook"
-	"github.com/unioneyes/authkit/webhook/dedupetest"
 )
 
 func newManualClock(unix int64) *clerkauthtest.Clock {
@@ -28,10 +29,17 @@ func newMemoryDedupe(t testing.TB, cfg webhook.MemoryDedupeConfig) *webhook.Memo
 
 func TestMemoryDedupeContract(t *testing.T) {
 	t.Parallel()
-	dedupetest.Run(t, func(t *testing.T) (webhook.Dedupe, func(time.Duration)) {
+	storetest.RunDedupe(t, func(t *testing.T) (store.Dedupe, func(time.Duration)) {
 		c := newManualClock(tsA)
 		return newMemoryDedupe(t, webhook.MemoryDedupeConfig{Now: c.Now}), c.Advance
 	})
+}
+
+// In real time, one store shared by every check: the kit's ids must not collide.
+func TestMemoryDedupeContractRealTime(t *testing.T) {
+	t.Parallel()
+	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
+	storetest.RunDedupe(t, func(*testing.T) (store.Dedupe, func(time.Duration)) { return d, nil })
 }
 
 func TestMemoryDedupeBounded(t *testing.T) {
@@ -44,7 +52,7 @@ func TestMemoryDedupeBounded(t *testing.T) {
 		id := "done-" + strconv.Itoa(i)
 		r, err := d.Claim(ctx, id, "owner", time.Minute)
 		require.NoError(t, err)
-		require.Equal(t, webhook.ClaimAcquired, r)
+		require.Equal(t, store.ClaimAcquired, r)
 		require.NoError(t, d.Done(ctx, id, time.Hour))
 		c.Advance(time.Second)
 	}
@@ -53,19 +61,19 @@ func TestMemoryDedupeBounded(t *testing.T) {
 	// Full of done marks: a new claim evicts the oldest mark.
 	r, err := d.Claim(ctx, "claim-a", "owner", time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, webhook.ClaimAcquired, r)
+	require.Equal(t, store.ClaimAcquired, r)
 	assert.Equal(t, 3, d.Len())
 	r, err = d.Claim(ctx, "done-0", "owner", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimAcquired, r, "the oldest done mark was evicted")
+	assert.Equal(t, store.ClaimAcquired, r, "the oldest done mark was evicted")
 	r, err = d.Claim(ctx, "done-2", "owner", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimDone, r, "a newer done mark was kept")
+	assert.Equal(t, store.ClaimDone, r, "a newer done mark was kept")
 
 	// Evict the last mark; then the store holds live claims only.
 	r, err = d.Claim(ctx, "claim-b", "owner", time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, webhook.ClaimAcquired, r)
+	require.Equal(t, store.ClaimAcquired, r)
 	r, err = d.Claim(ctx, "claim-c", "owner", time.Minute)
 	require.ErrorIs(t, err, webhook.ErrDedupeFull, "live claims are never evicted")
 	assert.Zero(t, r)
@@ -76,7 +84,7 @@ func TestMemoryDedupeBounded(t *testing.T) {
 	c.Advance(time.Minute)
 	r, err = d.Claim(ctx, "claim-c", "owner", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimAcquired, r)
+	assert.Equal(t, store.ClaimAcquired, r)
 	assert.Equal(t, 1, d.Len(), "expired claims were dropped")
 }
 
@@ -108,7 +116,7 @@ func TestMemoryDedupeReleaseKeepsDone(t *testing.T) {
 	require.NoError(t, d.Release(ctx, "a", "owner"))
 	r, err := d.Claim(ctx, "a", "owner", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimDone, r)
+	assert.Equal(t, store.ClaimDone, r)
 }
 
 func TestMemoryDedupeRejects(t *testing.T) {
@@ -118,18 +126,10 @@ func TestMemoryDedupeRejects(t *testing.T) {
 
 	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
 	_, err = d.Claim(context.Background(), "a", "owner", 0)
-	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = d.Claim(context.Background(), "a", "", time.Minute)
-	require.ErrorIs(t, err, webhook.ErrInvalidConfig, "empty owner")
-	require.ErrorIs(t, d.Done(context.Background(), "a", -time.Second), webhook.ErrInvalidConfig)
-	require.ErrorIs(t, d.Release(context.Background(), "a", ""), webhook.ErrInvalidConfig, "empty owner")
+	require.ErrorIs(t, err, store.ErrInvalid, "empty owner")
+	require.ErrorIs(t, d.Done(context.Background(), "a", -time.Second), store.ErrInvalid)
+	require.ErrorIs(t, d.Release(context.Background(), "a", ""), store.ErrInvalid, "empty owner")
 	assert.Zero(t, d.Len())
-}
-
-func TestClaimResultString(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "acquired", webhook.ClaimAcquired.String())
-	assert.Equal(t, "in progress", webhook.ClaimInProgress.String())
-	assert.Equal(t, "done", webhook.ClaimDone.String())
-	assert.Equal(t, "invalid", webhook.ClaimResult(0).String())
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
-	"github.com/unioneyes/authkit/internal/idquote"
-	"github.com/unioneyes/authkit/internal/nilcheck"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/orgctx"
 )
 
@@ -43,16 +41,16 @@ type SyncConfig struct {
 	// Users receives user.created and user.updated (UpsertUser) and
 	// user.deleted (DeactivateUser). Nil: those events are not
 	// registered.
-	Users clerkauth.UserStore
+	Users store.Users
 
 	// Orgs receives organization.created, .updated and .deleted and
 	// organizationMembership.created, .updated and .deleted. Nil: those
 	// events are not registered.
-	Orgs clerkauth.OrgStore
+	Orgs store.Orgs
 
 	// Revocations receives session.revoked, session.ended and
 	// session.removed (Revoke). Nil: those events are not registered.
-	Revocations clerkauth.RevocationStore
+	Revocations store.Revocations
 
 	// RevocationTTL is how long after the event a session stays revoked.
 	// Zero means [DefaultRevocationTTL]; it must exceed the lifetime of
@@ -124,14 +122,14 @@ func (h *Handler) Sync(cfg SyncConfig) error {
 	}
 	for _, f := range [...]struct {
 		name, hint string
-		store      any
+		value      any
 	}{
 		{"Users", " (verifier.Users() of a verifier without Config.Users? give Sync the user store itself)", cfg.Users},
 		{"Orgs", "", cfg.Orgs},
 		{"Revocations", "", cfg.Revocations},
 	} {
-		if f.store != nil && nilcheck.IsNil(f.store) {
-			return fmt.Errorf("%w: SyncConfig.%s is a nil %T%s", ErrInvalidConfig, f.name, f.store, f.hint)
+		if f.value != nil && isNil(f.value) {
+			return fmt.Errorf("%w: SyncConfig.%s is a nil %T%s", ErrInvalidConfig, f.name, f.value, f.hint)
 		}
 	}
 	if cfg.RevocationTTL < 0 {
@@ -172,7 +170,7 @@ type syncer struct{ cfg SyncConfig }
 // write calls OnChange.
 func (s *syncer) done(ctx context.Context, e Event, kind, id string, applied bool, err error) error {
 	if err != nil {
-		return fmt.Errorf("%w: %s %s: %w", ErrStoreFailed, e.Type, idquote.Quote(id), err)
+		return fmt.Errorf("%w: %s %s: %w", ErrStoreFailed, e.Type, store.QuoteID(id), err)
 	}
 	if applied && s.cfg.OnChange != nil {
 		s.cfg.OnChange(ctx, kind, id)
@@ -189,7 +187,7 @@ func (s *syncer) eventTime(e Event) time.Time {
 }
 
 func (s *syncer) upsertUser(ctx context.Context, e Event, u *User) error {
-	applied, err := s.cfg.Users.UpsertUser(ctx, &clerkauth.User{
+	applied, err := s.cfg.Users.UpsertUser(ctx, &store.User{
 		ID:             u.ID,
 		Email:          u.PrimaryEmail(),
 		FirstName:      u.FirstName,
@@ -209,7 +207,7 @@ func (s *syncer) deactivateUser(ctx context.Context, e Event, d *DeletedObject) 
 }
 
 func (s *syncer) upsertOrg(ctx context.Context, e Event, o *Organization) error {
-	applied, err := s.cfg.Orgs.UpsertOrganization(ctx, &clerkauth.Organization{
+	applied, err := s.cfg.Orgs.UpsertOrganization(ctx, &store.Organization{
 		ID:             o.ID,
 		Name:           o.Name,
 		Slug:           o.Slug,
@@ -231,7 +229,7 @@ func (s *syncer) deleteOrg(ctx context.Context, e Event, d *DeletedObject) error
 func memberIDs(e Event, m *OrganizationMembership) (orgID, userID string, err error) {
 	orgID, userID = m.Organization.ID, m.PublicUserData.UserID
 	if orgID == "" || userID == "" {
-		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, idquote.Quote(m.ID))
+		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, store.QuoteID(m.ID))
 	}
 	return orgID, userID, nil
 }
@@ -241,7 +239,7 @@ func (s *syncer) upsertMembership(ctx context.Context, e Event, m *OrganizationM
 	if err != nil {
 		return err
 	}
-	applied, err := s.cfg.Orgs.UpsertMembership(ctx, &clerkauth.Membership{
+	applied, err := s.cfg.Orgs.UpsertMembership(ctx, &store.Membership{
 		ID:          m.ID,
 		OrgID:       orgID,
 		UserID:      userID,
@@ -263,7 +261,7 @@ func (s *syncer) deleteMembership(ctx context.Context, e Event, m *OrganizationM
 		at = m.UpdatedAt
 	}
 	if at.IsZero() {
-		return fmt.Errorf("%w: %s %s: neither a timestamp nor updated_at", ErrMalformedPayload, e.Type, idquote.Quote(m.ID))
+		return fmt.Errorf("%w: %s %s: neither a timestamp nor updated_at", ErrMalformedPayload, e.Type, store.QuoteID(m.ID))
 	}
 	applied, err := s.cfg.Orgs.DeleteMembership(ctx, orgID, userID, at)
 	return s.done(ctx, e, ChangeMembership, userID, applied, err)

@@ -23,10 +23,10 @@ func TestSyncThroughTheVerifiersUserCache(t *testing.T) {
 	defer clerk.Close()
 	keys, err := jwks.ParsePEM(clerk.PEM())
 	require.NoError(t, err)
-	store := memstore.New(memstore.Config{})
-	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Hour})
+	mem := memstore.New(memstore.Config{})
+	cache, err := clerkauth.NewUserCache(mem, clerkauth.UserCacheConfig{TTL: time.Hour})
 	require.NoError(t, err)
-	verifier, err := clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: clerk.Issuer(), Users: cache, Revocations: store})
+	verifier, err := clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: clerk.Issuer(), Users: cache, Revocations: mem})
 	require.NoError(t, err)
 	api := verifier.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := clerkauth.UserFromContext(r.Context())
@@ -39,7 +39,7 @@ func TestSyncThroughTheVerifiersUserCache(t *testing.T) {
 		api.ServeHTTP(rec, req)
 		return rec
 	}
-	hooks := newSyncFixture(t, webhook.SyncConfig{Users: verifier.Users(), Orgs: store, Revocations: store})
+	hooks := newSyncFixture(t, webhook.SyncConfig{Users: verifier.Users(), Orgs: mem, Revocations: mem})
 
 	token := clerk.Token().User("user_jane").Session("sess_1").Sign()
 	require.Equal(t, http.StatusOK, call(token).Code) // provisioned, now cached for an hour

@@ -25,10 +25,10 @@ func ExampleHandler_Sync() {
 		fmt.Println(err)
 		return
 	}
-	store := memstore.New(memstore.Config{})
+	mem := memstore.New(memstore.Config{})
 	err = hooks.Sync(webhook.SyncConfig{
-		Users: store, // with a clerkauth verifier over store: verifier.Users()
-		Orgs:  store,
+		Users: mem, // with a clerkauth verifier over store: verifier.Users()
+		Orgs:  mem,
 		OnChange: func(_ context.Context, kind, id string) {
 			fmt.Println("changed:", kind, id) // e.g. drop a cache entry
 		},
@@ -50,11 +50,11 @@ func ExampleHandler_Sync() {
 	deliver(`{"type":"organizationMembership.created","object":"event","timestamp":1716883200000,"data":` + membership + `}`)
 
 	ctx := context.Background()
-	m, _ := store.GetMembership(ctx, "org_1", "user_1")
+	m, _ := mem.GetMembership(ctx, "org_1", "user_1")
 	fmt.Println(m.Role, m.Permissions, m.Active())
 
 	deliver(`{"type":"organizationMembership.deleted","object":"event","timestamp":1716883260000,"data":` + membership + `}`)
-	members, _ := store.ListMembers(ctx, "org_1")
+	members, _ := mem.ListMembers(ctx, "org_1")
 	fmt.Println("members:", len(members))
 	// Output:
 	// changed: membership user_1

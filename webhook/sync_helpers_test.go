@@ -12,17 +12,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/webhook"
 )
 
 // syncStore is what the Sync tests write to: memstore and sqlstore are
 // all three stores at once.
 type syncStore interface {
-	clerkauth.UserStore
-	clerkauth.OrgStore
-	clerkauth.RevocationStore
+	store.Users
+	store.Orgs
+	store.Revocations
 }
 
 // syncEpoch is the time of the tests' events; syncAt(s) is s seconds

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 func TestNormalizeRole(t *testing.T) {
@@ -29,14 +29,14 @@ func TestNormalizeRole(t *testing.T) {
 }
 
 type downStore struct {
-	clerkauth.UserStore
-	clerkauth.OrgStore
-	clerkauth.RevocationStore
+	store.Users
+	store.Orgs
+	store.Revocations
 }
 
 var errDown = errors.New("database down")
 
-func (downStore) UpsertUser(context.Context, *clerkauth.User) (bool, error) { return false, errDown }
+func (downStore) UpsertUser(context.Context, *store.User) (bool, error) { return false, errDown }
 func (downStore) DeleteMembership(context.Context, string, string, time.Time) (bool, error) {
 	return false, errDown
 }

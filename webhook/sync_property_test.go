@@ -138,8 +138,8 @@ func syncDump(t testing.TB, s syncStore, sfx string) string {
 // runSyncPermutations delivers the history in n random orders (seeded),
 // through one real Handler with Sync on store, each order to ids of its
 // own, and checks every final state against syncWant.
-func runSyncPermutations(t *testing.T, store syncStore, n int) {
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+func runSyncPermutations(t *testing.T, mem syncStore, n int) {
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Revocations: mem})
 	rng := mrand.New(mrand.NewPCG(20240528, uint64(n)))
 	for p := range n {
 		sfx := fmt.Sprintf("p%03d", p)
@@ -157,7 +157,7 @@ func runSyncPermutations(t *testing.T, store syncStore, n int) {
 				t.Fatalf("order %d, message %s: %d %q, want 200 %q", p, d.msgID, rec.Code, rec.Body.String(), want)
 			}
 		}
-		if got := syncDump(t, store, sfx); got != syncWant {
+		if got := syncDump(t, mem, sfx); got != syncWant {
 			t.Fatalf("order %d ended in another state:\n%s\nwant:\n%s", p, got, syncWant)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/memstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -54,7 +54,7 @@ func TestSyncRejectsConfig(t *testing.T) {
 // Events of a store Sync was not given are not registered: acknowledged
 // as ignored, as for any type without a function.
 func TestSyncRegistersOnlyConfiguredStores(t *testing.T) {
-	store := memstore.New(memstore.Config{})
+	mem := memstore.New(memstore.Config{})
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
 		cfg     webhook.SyncConfig
@@ -62,18 +62,18 @@ func TestSyncRegistersOnlyConfiguredStores(t *testing.T) {
 		ignored []string
 	}{
 		"users only": {
-			webhook.SyncConfig{Users: store},
+			webhook.SyncConfig{Users: mem},
 			[]string{webhook.EventUserCreated, webhook.EventUserUpdated, webhook.EventUserDeleted},
 			[]string{webhook.EventOrganizationCreated, webhook.EventOrganizationMembershipCreated, webhook.EventSessionRevoked},
 		},
 		"orgs only": {
-			webhook.SyncConfig{Orgs: store},
+			webhook.SyncConfig{Orgs: mem},
 			[]string{webhook.EventOrganizationCreated, webhook.EventOrganizationUpdated, webhook.EventOrganizationDeleted,
 				webhook.EventOrganizationMembershipCreated, webhook.EventOrganizationMembershipUpdated, webhook.EventOrganizationMembershipDeleted},
 			[]string{webhook.EventUserCreated, webhook.EventUserDeleted, webhook.EventSessionEnded},
 		},
 		"revocations only": {
-			webhook.SyncConfig{Revocations: store},
+			webhook.SyncConfig{Revocations: mem},
 			[]string{webhook.EventSessionRevoked, webhook.EventSessionEnded, webhook.EventSessionRemoved},
 			[]string{webhook.EventUserCreated, webhook.EventOrganizationDeleted, webhook.EventSessionCreated, webhook.EventSessionPending},
 		},
@@ -92,16 +92,16 @@ func TestSyncRegistersOnlyConfiguredStores(t *testing.T) {
 			}
 		})
 	}
-	_, err := store.GetUser(ctx, "y_1")
-	assert.ErrorIs(t, err, clerkauth.ErrNotFound)
+	_, err := mem.GetUser(ctx, "y_1")
+	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
 // Clerk's own sample user.created (clerk.md §4.5), then updates in and
 // out of order, then the deletion.
 func TestSyncUserEvents(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New(memstore.Config{})
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store})
+	mem := memstore.New(memstore.Config{})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem})
 
 	sample := []byte(`{"type":"user.created","object":"event","instance_id":"ins_123","timestamp":1654012591835,
  "data":{"id":"user_29w83sxmDNGwOuEthce5gg56FcC","object":"user","first_name":"Example","last_name":"Example",
@@ -111,9 +111,9 @@ func TestSyncUserEvents(t *testing.T) {
     "email_address":"example@example.org","linked_to":[],"verification":{"status":"verified","strategy":"ticket"}}],
   "public_metadata":{},"private_metadata":{},"unsafe_metadata":{},"created_at":1654012591514,"updated_at":1654012591835}}`)
 	syncAssert(t, f.deliver("msg_sample", sample), http.StatusOK, syncRespOK)
-	u, err := store.GetUser(ctx, "user_29w83sxmDNGwOuEthce5gg56FcC")
+	u, err := mem.GetUser(ctx, "user_29w83sxmDNGwOuEthce5gg56FcC")
 	require.NoError(t, err)
-	assert.Equal(t, clerkauth.User{
+	assert.Equal(t, store.User{
 		ID: "user_29w83sxmDNGwOuEthce5gg56FcC", Email: "example@example.org", FirstName: "Example", LastName: "Example",
 		ImageURL: "https://img.clerk.com/xxxxxx", PublicMetadata: json.RawMessage(`{}`),
 		CreatedAt: time.UnixMilli(1654012591514), UpdatedAt: time.UnixMilli(1654012591835),
@@ -124,9 +124,9 @@ func TestSyncUserEvents(t *testing.T) {
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserUpdated, syncAt(3), syncUser(id, 3))), http.StatusOK, syncRespOK)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserCreated, syncAt(1), syncUser(id, 1))), http.StatusOK, syncRespOK)
 	assert.Equal(t, []string{"user " + id}, f.takeChanges(), "the late creation changed nothing")
-	u, err = store.GetUser(ctx, id)
+	u, err = mem.GetUser(ctx, id)
 	require.NoError(t, err)
-	assert.Equal(t, clerkauth.User{
+	assert.Equal(t, store.User{
 		ID: id, Email: "jane.v3@example.com", FirstName: "Jane", LastName: "Doe 3", Username: "jane3",
 		ImageURL: "https://img.clerk.com/u3", PublicMetadata: json.RawMessage(`{"plan":"pro","v":3}`),
 		CreatedAt: syncAt(1), UpdatedAt: syncAt(3),
@@ -134,7 +134,7 @@ func TestSyncUserEvents(t *testing.T) {
 
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserDeleted, syncAt(9), syncDeleted("user", id))), http.StatusOK, syncRespOK)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserUpdated, syncAt(4), syncUser(id, 4))), http.StatusOK, syncRespOK)
-	u, err = store.GetUser(ctx, id)
+	u, err = mem.GetUser(ctx, id)
 	require.NoError(t, err)
 	assert.False(t, u.Active(), "a late update does not bring the user back")
 	assert.True(t, u.DeletedAt.Equal(syncAt(9)), "deactivated at the event's time")
@@ -143,19 +143,19 @@ func TestSyncUserEvents(t *testing.T) {
 
 func TestSyncOrganizationEvents(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New(memstore.Config{})
-	f := newSyncFixture(t, webhook.SyncConfig{Orgs: store})
+	mem := memstore.New(memstore.Config{})
+	f := newSyncFixture(t, webhook.SyncConfig{Orgs: mem})
 	id := "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S"
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationUpdated, syncAt(2), syncOrg(id, 2))), http.StatusOK, syncRespOK)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationCreated, syncAt(1), syncOrg(id, 1))), http.StatusOK, syncRespOK)
-	o, err := store.GetOrganization(ctx, id)
+	o, err := mem.GetOrganization(ctx, id)
 	require.NoError(t, err)
-	assert.Equal(t, clerkauth.Organization{
+	assert.Equal(t, store.Organization{
 		ID: id, Name: "Acme 2", Slug: "acme-2", ImageURL: "https://img.clerk.com/o2",
 		PublicMetadata: json.RawMessage(`{"tier":2}`), CreatedAt: syncAt(1), UpdatedAt: syncAt(2),
 	}, *o)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationDeleted, syncAt(5), syncDeleted("organization", id))), http.StatusOK, syncRespOK)
-	o, err = store.GetOrganization(ctx, id)
+	o, err = mem.GetOrganization(ctx, id)
 	require.NoError(t, err)
 	assert.True(t, o.DeletedAt.Equal(syncAt(5)))
 	assert.Equal(t, []string{"organization " + id, "organization " + id}, f.takeChanges())
@@ -163,8 +163,8 @@ func TestSyncOrganizationEvents(t *testing.T) {
 
 func TestSyncMembershipEvents(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New(memstore.Config{})
-	f := newSyncFixture(t, webhook.SyncConfig{Orgs: store})
+	mem := memstore.New(memstore.Config{})
+	f := newSyncFixture(t, webhook.SyncConfig{Orgs: mem})
 
 	// Clerk's sample (clerk.md §4.5), its timestamp in seconds.
 	sample := []byte(`{"type":"organizationMembership.created","object":"event","instance_id":"ins_1","timestamp":1716883200,
@@ -176,9 +176,9 @@ func TestSyncMembershipEvents(t *testing.T) {
     "image_url":"https://img.clerk.com/yyyyy","has_image":true,"identifier":"jane.doe@acme.com"},
   "created_at":1716883200000,"updated_at":1716883200000}}`)
 	syncAssert(t, f.deliver("", sample), http.StatusOK, syncRespOK)
-	m, err := store.GetMembership(ctx, "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "user_2h8op3Isl1QR7tKu5FGNfaLKEoU")
+	m, err := mem.GetMembership(ctx, "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "user_2h8op3Isl1QR7tKu5FGNfaLKEoU")
 	require.NoError(t, err)
-	assert.Equal(t, clerkauth.Membership{
+	assert.Equal(t, store.Membership{
 		ID: "orgmem_2g7np7Hrk0SN6kj5EDMLDaKNL0S", OrgID: "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S", UserID: "user_2h8op3Isl1QR7tKu5FGNfaLKEoU",
 		Role: "org:member", Permissions: []string{"org:posts:read", "org:posts:write"},
 		CreatedAt: time.UnixMilli(1716883200000), UpdatedAt: time.UnixMilli(1716883200000),
@@ -191,18 +191,18 @@ func TestSyncMembershipEvents(t *testing.T) {
 	del.UpdatedAt = time.UnixMilli(1716883200500)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipUpdated, time.UnixMilli(1716883200500), del)), http.StatusOK, syncRespOK)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipDeleted, time.Unix(1716883200, 0), del)), http.StatusOK, syncRespOK)
-	m, err = store.GetMembership(ctx, "org_a", "user_a")
+	m, err = mem.GetMembership(ctx, "org_a", "user_a")
 	require.NoError(t, err)
 	assert.False(t, m.Active(), "deleted")
 	assert.True(t, m.DeletedAt.Equal(del.UpdatedAt), "deleted at the membership's updated_at, the later time")
-	members, err := store.ListMembers(ctx, "org_a")
+	members, err := mem.ListMembers(ctx, "org_a")
 	require.NoError(t, err)
 	assert.Empty(t, members)
 
 	// Added again: active.
 	again := syncMembership("orgmem_3", "org_a", "user_a", "org:member", []string{"org:posts:read"}, 10, 10)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(10), again)), http.StatusOK, syncRespOK)
-	members, err = store.ListMembers(ctx, "org_a")
+	members, err = mem.ListMembers(ctx, "org_a")
 	require.NoError(t, err)
 	require.Len(t, members, 1)
 	assert.Equal(t, "orgmem_3", members[0].ID)
@@ -211,8 +211,8 @@ func TestSyncMembershipEvents(t *testing.T) {
 // Legacy role keys are stored in "org:" form.
 func TestSyncNormalizesRoles(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New(memstore.Config{})
-	f := newSyncFixture(t, webhook.SyncConfig{Orgs: store})
+	mem := memstore.New(memstore.Config{})
+	f := newSyncFixture(t, webhook.SyncConfig{Orgs: mem})
 	for role, want := range map[string]string{
 		"admin":               "org:admin",
 		"basic_member":        "org:member",
@@ -227,7 +227,7 @@ func TestSyncNormalizesRoles(t *testing.T) {
 			userID := "user_" + role
 			m := syncMembership("orgmem_1", "org_roles", userID, role, nil, 1, 1)
 			syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(1), m)), http.StatusOK, syncRespOK)
-			got, err := store.GetMembership(ctx, "org_roles", userID)
+			got, err := mem.GetMembership(ctx, "org_roles", userID)
 			require.NoError(t, err)
 			assert.Equal(t, want, got.Role)
 		})
@@ -238,8 +238,8 @@ func TestSyncNormalizesRoles(t *testing.T) {
 // day) and leave the store untouched.
 func TestSyncMalformedPayloads(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New(memstore.Config{})
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+	mem := memstore.New(memstore.Config{})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Revocations: mem})
 	noUser := syncMembership("orgmem_1", "org_a", "", "org:member", nil, 1, 1)
 	noOrg := syncMembership("orgmem_1", "", "user_a", "org:member", nil, 1, 1)
 	noTimes := syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 0, 0)
@@ -258,9 +258,9 @@ func TestSyncMalformedPayloads(t *testing.T) {
 			syncAssert(t, f.deliver("", body), http.StatusOK, syncRespIgnored)
 		})
 	}
-	_, err := store.GetMembership(ctx, "org_a", "user_a")
-	assert.ErrorIs(t, err, clerkauth.ErrNotFound)
-	members, err := store.ListUserMemberships(ctx, "user_a")
+	_, err := mem.GetMembership(ctx, "org_a", "user_a")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	members, err := mem.ListUserMemberships(ctx, "user_a")
 	require.NoError(t, err)
 	assert.Empty(t, members)
 	assert.Empty(t, f.takeChanges())
@@ -282,14 +282,14 @@ func rawEvent(typ string, ts time.Time, extra, data string) []byte {
 func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 	ctx := context.Background()
 	clock := clerkauthtest.NewClock(syncAt(0))
-	store := memstore.New(memstore.Config{Now: clock.Now})
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+	mem := memstore.New(memstore.Config{Now: clock.Now})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Revocations: mem})
 
 	t.Run("session.revoked, latest_activity.is_mobile a string", func(t *testing.T) {
 		body := rawEvent(webhook.EventSessionRevoked, syncAt(1), "",
 			`{"id":"sess_mobile","object":"session","user_id":"user_a","status":"revoked","latest_activity":{"is_mobile":"false"}}`)
 		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
-		revoked, err := store.Revoked(ctx, "sess_mobile")
+		revoked, err := mem.Revoked(ctx, "sess_mobile")
 		require.NoError(t, err)
 		assert.True(t, revoked)
 	})
@@ -297,7 +297,7 @@ func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 		body := rawEvent(webhook.EventSessionRevoked, syncAt(1), `"event_attributes":{"http_request":{"user_agent":["x"]}}`,
 			`{"id":"sess_ua","object":"session","user_id":"user_a","status":"revoked"}`)
 		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
-		revoked, err := store.Revoked(ctx, "sess_ua")
+		revoked, err := mem.Revoked(ctx, "sess_ua")
 		require.NoError(t, err)
 		assert.True(t, revoked)
 	})
@@ -306,7 +306,7 @@ func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 			`{"id":"sess_all","user_id":"user_a","status":"ended","expire_at":"soon","client_id":7,"actor":"x",
 			  "latest_activity":[],"user":"user_a","created_at":1.5,"updated_at":{"v":1},"last_active_organization_id":false}`)
 		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
-		revoked, err := store.Revoked(ctx, "sess_all")
+		revoked, err := mem.Revoked(ctx, "sess_all")
 		require.NoError(t, err)
 		assert.True(t, revoked)
 	})
@@ -317,7 +317,7 @@ func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 			  "banned":"no","last_sign_in_at":"yesterday","phone_numbers":{},"external_id":5,"public_metadata":"free form",
 			  "created_at":1716883200000,"updated_at":1716883202000}`)
 		syncAssert(t, f.deliver("", body), http.StatusOK, syncRespOK)
-		u, err := store.GetUser(ctx, "user_t")
+		u, err := mem.GetUser(ctx, "user_t")
 		require.NoError(t, err)
 		assert.Equal(t, "ada@example.org", u.Email)
 		assert.Equal(t, "Lovelace", u.LastName)
@@ -329,16 +329,16 @@ func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 			`{"id":"org_t","name":"Acme","slug":"acme","members_count":"7","admin_delete_enabled":"yes","created_by":{},
 			  "created_at":1716883200000,"updated_at":1716883201000}`)
 		syncAssert(t, f.deliver("", org), http.StatusOK, syncRespOK)
-		mem := rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+		membership := rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
 			`{"id":"orgmem_t","role":"admin","permissions":["org:posts:read"],"role_name":5,
 			  "organization":{"id":"org_t","name":7,"created_at":"x"},
 			  "public_user_data":{"user_id":"user_t","has_image":"true","identifier":[]},
 			  "created_at":1716883200000,"updated_at":1716883201000}`)
-		syncAssert(t, f.deliver("", mem), http.StatusOK, syncRespOK)
-		o, err := store.GetOrganization(ctx, "org_t")
+		syncAssert(t, f.deliver("", membership), http.StatusOK, syncRespOK)
+		o, err := mem.GetOrganization(ctx, "org_t")
 		require.NoError(t, err)
 		assert.Equal(t, "acme", o.Slug)
-		m, err := store.GetMembership(ctx, "org_t", "user_t")
+		m, err := mem.GetMembership(ctx, "org_t", "user_t")
 		require.NoError(t, err)
 		assert.Equal(t, "org:admin", m.Role)
 		assert.Equal(t, []string{"org:posts:read"}, m.Permissions)
@@ -350,8 +350,8 @@ func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 func TestSyncWrongTypedEssentialIsMalformed(t *testing.T) {
 	ctx := context.Background()
 	clock := clerkauthtest.NewClock(syncAt(0))
-	store := memstore.New(memstore.Config{Now: clock.Now})
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+	mem := memstore.New(memstore.Config{Now: clock.Now})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Revocations: mem})
 	for name, body := range map[string][]byte{
 		"session id a number":        rawEvent(webhook.EventSessionRevoked, syncAt(1), "", `{"id":5,"status":"revoked"}`),
 		"session status an object":   rawEvent(webhook.EventSessionRevoked, syncAt(1), "", `{"id":"sess_bad","status":{}}`),
@@ -371,13 +371,13 @@ func TestSyncWrongTypedEssentialIsMalformed(t *testing.T) {
 			syncAssert(t, f.deliver("", body), http.StatusOK, syncRespIgnored)
 		})
 	}
-	revoked, err := store.Revoked(ctx, "sess_bad")
+	revoked, err := mem.Revoked(ctx, "sess_bad")
 	require.NoError(t, err)
 	assert.False(t, revoked)
-	_, err = store.GetUser(ctx, "user_bad")
-	assert.ErrorIs(t, err, clerkauth.ErrNotFound)
-	_, err = store.GetOrganization(ctx, "org_bad")
-	assert.ErrorIs(t, err, clerkauth.ErrNotFound)
+	_, err = mem.GetUser(ctx, "user_bad")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, err = mem.GetOrganization(ctx, "org_bad")
+	assert.ErrorIs(t, err, store.ErrNotFound)
 	assert.Empty(t, f.takeChanges())
 }
 
@@ -387,20 +387,20 @@ func TestSyncWrongTypedEssentialIsMalformed(t *testing.T) {
 func TestSyncDeletionsWithoutTimestamp(t *testing.T) {
 	ctx := context.Background()
 	clock := clerkauthtest.NewClock(syncAt(1000))
-	store := memstore.New(memstore.Config{})
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Now: clock.Now})
+	mem := memstore.New(memstore.Config{})
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Now: clock.Now})
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserDeleted, time.Time{}, syncDeleted("user", "user_a"))), http.StatusOK, syncRespOK)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationDeleted, time.Time{}, syncDeleted("organization", "org_a"))), http.StatusOK, syncRespOK)
 	m := syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 1, 7)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipDeleted, time.Time{}, m)), http.StatusOK, syncRespOK)
 
-	u, err := store.GetUser(ctx, "user_a")
+	u, err := mem.GetUser(ctx, "user_a")
 	require.NoError(t, err)
 	assert.True(t, u.DeletedAt.Equal(syncAt(1000)))
-	o, err := store.GetOrganization(ctx, "org_a")
+	o, err := mem.GetOrganization(ctx, "org_a")
 	require.NoError(t, err)
 	assert.True(t, o.DeletedAt.Equal(syncAt(1000)))
-	got, err := store.GetMembership(ctx, "org_a", "user_a")
+	got, err := mem.GetMembership(ctx, "org_a", "user_a")
 	require.NoError(t, err)
 	assert.True(t, got.DeletedAt.Equal(syncAt(7)))
 }
@@ -408,7 +408,7 @@ func TestSyncDeletionsWithoutTimestamp(t *testing.T) {
 func TestSyncSessionEvents(t *testing.T) {
 	ctx := context.Background()
 	clock := clerkauthtest.NewClock(syncAt(0))
-	store := memstore.New(memstore.Config{Now: clock.Now})
+	mem := memstore.New(memstore.Config{Now: clock.Now})
 	for _, tc := range []struct {
 		name string
 		ttl  time.Duration
@@ -418,7 +418,7 @@ func TestSyncSessionEvents(t *testing.T) {
 		{"custom TTL", 10 * time.Minute, 10 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newSyncFixture(t, webhook.SyncConfig{Revocations: store, RevocationTTL: tc.ttl, Now: clock.Now})
+			f := newSyncFixture(t, webhook.SyncConfig{Revocations: mem, RevocationTTL: tc.ttl, Now: clock.Now})
 			for i, typ := range []string{webhook.EventSessionRevoked, webhook.EventSessionEnded, webhook.EventSessionRemoved} {
 				id := tc.name + "-sess_" + typ
 				clock.Set(syncAt(0))
@@ -430,24 +430,24 @@ func TestSyncSessionEvents(t *testing.T) {
 					want bool
 				}{{ts, true}, {ts.Add(tc.want - time.Millisecond), true}, {ts.Add(tc.want), false}} {
 					clock.Set(c.at)
-					revoked, err := store.Revoked(ctx, id)
+					revoked, err := mem.Revoked(ctx, id)
 					require.NoError(t, err)
 					assert.Equal(t, c.want, revoked, "%s at event time + %v", typ, c.at.Sub(ts))
 				}
 			}
 			clock.Set(syncAt(0))
 			syncAssert(t, f.deliver("", syncEvent(t, webhook.EventSessionCreated, syncAt(0), syncSession("sess_new", "user_a", "active"))), http.StatusOK, syncRespIgnored)
-			revoked, err := store.Revoked(ctx, "sess_new")
+			revoked, err := mem.Revoked(ctx, "sess_new")
 			require.NoError(t, err)
 			assert.False(t, revoked)
 		})
 	}
 	t.Run("no timestamp", func(t *testing.T) {
 		clock.Set(syncAt(500))
-		f := newSyncFixture(t, webhook.SyncConfig{Revocations: store, Now: clock.Now})
+		f := newSyncFixture(t, webhook.SyncConfig{Revocations: mem, Now: clock.Now})
 		syncAssert(t, f.deliver("", syncEvent(t, webhook.EventSessionRevoked, time.Time{}, syncSession("sess_nots", "user_a", "revoked"))), http.StatusOK, syncRespOK)
 		clock.Set(syncAt(500).Add(webhook.DefaultRevocationTTL - time.Second))
-		revoked, err := store.Revoked(ctx, "sess_nots")
+		revoked, err := mem.Revoked(ctx, "sess_nots")
 		require.NoError(t, err)
 		assert.True(t, revoked, "revoked from now")
 	})
@@ -461,7 +461,7 @@ type failingStore struct {
 
 var errDatabaseDown = errors.New("database down")
 
-func (s *failingStore) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) {
+func (s *failingStore) UpsertUser(ctx context.Context, u *store.User) (bool, error) {
 	if s.fail {
 		return false, errDatabaseDown
 	}
@@ -487,8 +487,8 @@ func (s *failingStore) Revoke(ctx context.Context, id string, until time.Time) e
 func TestSyncStoreFailureIsRetried(t *testing.T) {
 	ctx := context.Background()
 	clock := clerkauthtest.NewClock(syncAt(0))
-	store := &failingStore{Store: memstore.New(memstore.Config{Now: clock.Now}), fail: true}
-	f := newSyncFixture(t, webhook.SyncConfig{Users: store, Orgs: store, Revocations: store})
+	mem := &failingStore{Store: memstore.New(memstore.Config{Now: clock.Now}), fail: true}
+	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Revocations: mem})
 	events := map[string][]byte{
 		"msg_user":    syncEvent(t, webhook.EventUserCreated, syncAt(1), syncUser("user_a", 1)),
 		"msg_member":  syncEvent(t, webhook.EventOrganizationMembershipDeleted, syncAt(5), syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 1, 1)),
@@ -498,20 +498,20 @@ func TestSyncStoreFailureIsRetried(t *testing.T) {
 		syncAssert(t, f.deliver(id, body), http.StatusInternalServerError, syncRespInternal)
 	}
 	assert.Empty(t, f.takeChanges(), "OnChange only after a successful write")
-	_, err := store.GetUser(ctx, "user_a")
-	require.ErrorIs(t, err, clerkauth.ErrNotFound)
+	_, err := mem.GetUser(ctx, "user_a")
+	require.ErrorIs(t, err, store.ErrNotFound)
 
-	store.fail = false
+	mem.fail = false
 	for id, body := range events {
 		syncAssert(t, f.deliver(id, body), http.StatusOK, syncRespOK)
 		syncAssert(t, f.deliver(id, body), http.StatusOK, syncRespDuplicate)
 	}
-	_, err = store.GetUser(ctx, "user_a")
+	_, err = mem.GetUser(ctx, "user_a")
 	assert.NoError(t, err)
-	m, err := store.GetMembership(ctx, "org_a", "user_a")
+	m, err := mem.GetMembership(ctx, "org_a", "user_a")
 	require.NoError(t, err)
 	assert.False(t, m.Active())
-	revoked, err := store.Revoked(ctx, "sess_a")
+	revoked, err := mem.Revoked(ctx, "sess_a")
 	require.NoError(t, err)
 	assert.True(t, revoked)
 	assert.Len(t, f.takeChanges(), 3)

@@ -10,22 +10,18 @@ import (
 // revocations.
 const sweepInterval = time.Minute
 
-// Revoke implements [clerkauth.RevocationStore]. A session revoked twice
-// stays revoked until the later time. It fails with [ErrInvalid] for a
-// session id that is empty, not valid UTF-8 or holds a NUL, or a zero
-// time. Expired revocations are dropped at most once a minute, during a
-// Revoke.
+// Revoke implements [store.Revocations]. A session revoked twice stays
+// revoked until the later time. It fails with an error wrapping
+// [store.ErrInvalid] for an id [store.CleanID] refuses or a zero time.
+// Expired revocations are dropped at most once a minute, during a Revoke.
 func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: revoke: %w", err)
 	}
-	if err := checkID("session", sessionID); err != nil {
+	until, err := deletion("revoke", "session", sessionID, until)
+	if err != nil {
 		return err
 	}
-	if until.IsZero() {
-		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)
-	}
-	until = stamp(until)
 	now := s.now()
 	s.revMu.Lock()
 	defer s.revMu.Unlock()
@@ -43,8 +39,8 @@ func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) e
 	return nil
 }
 
-// Revoked implements [clerkauth.RevocationStore]: true while the store's
-// clock is before the session's revocation expiry. An empty id is never
+// Revoked implements [store.Revocations]: true while the store's clock is
+// before the session's revocation expiry. An id Revoke refuses is never
 // revoked.
 func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
 	if err := ctx.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth/memstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 func newClockStore() (*memstore.Store, *clerkauthtest.Clock) {
@@ -83,9 +84,9 @@ func TestRevocationRejects(t *testing.T) {
 	ctx := context.Background()
 	s, c := newClockStore()
 	err := s.Revoke(ctx, "", c.Now().Add(time.Hour))
-	assert.ErrorIs(t, err, memstore.ErrInvalid)
+	assert.ErrorIs(t, err, store.ErrInvalid)
 	err = s.Revoke(ctx, "sess_a", time.Time{})
-	assert.ErrorIs(t, err, memstore.ErrInvalid)
+	assert.ErrorIs(t, err, store.ErrInvalid)
 	ok, err := s.Revoked(ctx, "")
 	assert.NoError(t, err)
 	assert.False(t, ok)

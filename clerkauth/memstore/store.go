@@ -3,23 +3,14 @@ package memstore
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
-	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
-
-// ErrInvalid is returned for a write the store refuses before looking at
-// its data: a nil record, an id that is empty, not valid UTF-8 or holds a
-// NUL byte, a zero deletion or expiry time, or public metadata that is not
-// valid JSON.
-var ErrInvalid = errors.New("memstore: invalid argument")
 
 // Config configures [New]. The zero value is ready to use.
 type Config struct {
@@ -28,17 +19,18 @@ type Config struct {
 }
 
 // Store keeps users, organizations, memberships and session revocations in
-// memory. It implements [clerkauth.UserStore], [clerkauth.OrgStore] and
-// [clerkauth.RevocationStore]; it is safe for concurrent use, and every
-// write applies the version and tombstone rules under one lock, so two
-// writers of one record never interleave.
+// memory. It implements [store.Users], [store.Orgs] and [store.Revocations];
+// it is safe for concurrent use, and every write applies the version and
+// tombstone rules under one lock, so two writers of one record never
+// interleave.
 //
 // Records are copied on the way in and on the way out: a caller that
 // changes a record it passed in, or one it got back (its metadata bytes or
 // permissions slice), does not change what the store holds.
 //
-// Text is kept as [github.com/unioneyes/authkit/clerkauth/sqlstore] keeps
-// it, so that a program sees the same records on either: in every string
+// Every upsert keeps the record as its Clean method returns it
+// ([store.User.Clean]), as [github.com/unioneyes/authkit/clerkauth/sqlstore]
+// does, so that a program sees the same records on either: in every string
 // field (role and permissions included) each NUL byte and each invalid
 // UTF-8 sequence becomes U+FFFD, and public metadata is made valid UTF-8
 // (invalid sequences become U+FFFD; JSON escapes such as \u0000 are kept).
@@ -50,10 +42,10 @@ type Store struct {
 	now func() time.Time
 
 	mu      sync.RWMutex
-	users   map[string]clerkauth.User
-	orgs    map[string]clerkauth.Organization
-	members map[string]map[string]clerkauth.Membership // org id → user id → membership
-	byUser  map[string]map[string]struct{}             // user id → org ids with a membership record
+	users   map[string]store.User
+	orgs    map[string]store.Organization
+	members map[string]map[string]store.Membership // org id → user id → membership
+	byUser  map[string]map[string]struct{}         // user id → org ids with a membership record
 
 	revMu     sync.Mutex
 	revoked   map[string]time.Time // session id → revoked until
@@ -65,9 +57,9 @@ type Store struct {
 func New(cfg Config) *Store {
 	s := &Store{
 		now:     cfg.Now,
-		users:   make(map[string]clerkauth.User),
-		orgs:    make(map[string]clerkauth.Organization),
-		members: make(map[string]map[string]clerkauth.Membership),
+		users:   make(map[string]store.User),
+		orgs:    make(map[string]store.Organization),
+		members: make(map[string]map[string]store.Membership),
 		byUser:  make(map[string]map[string]struct{}),
 		revoked: make(map[string]time.Time),
 	}
@@ -78,24 +70,32 @@ func New(cfg Config) *Store {
 }
 
 var (
-	_ clerkauth.UserStore       = (*Store)(nil)
-	_ clerkauth.OrgStore        = (*Store)(nil)
-	_ clerkauth.RevocationStore = (*Store)(nil)
+	_ store.Users       = (*Store)(nil)
+	_ store.Orgs        = (*Store)(nil)
+	_ store.Revocations = (*Store)(nil)
 )
 
-// stamp strips the monotonic clock reading, so that comparisons use the
-// wall clock only, as a database would.
-func stamp(t time.Time) time.Time { return t.Round(0) }
+// refused returns err, a refusal wrapping store.ErrInvalid, prefixed with the
+// package name and the operation (op).
+func refused(op string, err error) error { return fmt.Errorf("memstore: %s: %w", op, err) }
 
-func validJSON(m json.RawMessage) error { return storecheck.Metadata(ErrInvalid, m) }
-
-func validDeletion(kind, id string, at time.Time) error {
-	return storecheck.Deletion(ErrInvalid, kind, id, at)
+// deletion checks the arguments of a deletion (or revocation) of id: an id
+// store.CleanID accepts and a time that is not zero. It returns at without
+// its monotonic clock reading, so that comparisons use the wall clock only,
+// as a database would.
+func deletion(op, kind, id string, at time.Time) (time.Time, error) {
+	if err := store.CleanID(kind, id); err != nil {
+		return at, refused(op, err)
+	}
+	if at.IsZero() {
+		return at, refused(op, fmt.Errorf("%w: zero time", store.ErrInvalid))
+	}
+	return at.Round(0), nil
 }
 
-// GetUser implements [clerkauth.UserStore]: a copy of the user, deactivated
-// or not, or [clerkauth.ErrNotFound].
-func (s *Store) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
+// GetUser implements [store.Users]: a copy of the user, deactivated
+// or not, or [store.ErrNotFound].
+func (s *Store) GetUser(ctx context.Context, id string) (*store.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: get user: %w", err)
 	}
@@ -103,33 +103,26 @@ func (s *Store) GetUser(ctx context.Context, id string) (*clerkauth.User, error)
 	u, ok := s.users[id]
 	s.mu.RUnlock()
 	if !ok {
-		return nil, clerkauth.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	u.PublicMetadata = bytes.Clone(u.PublicMetadata)
 	return &u, nil
 }
 
-// UpsertUser implements [clerkauth.UserStore]. It fails with [ErrInvalid]
-// for a nil user, an invalid id or invalid metadata JSON; u.DeletedAt is
-// ignored. Text is kept as the [Store] documentation says.
-func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) {
+// UpsertUser implements [store.Users]: it keeps u as [store.User.Clean]
+// returns it, and fails as Clean does (an error wrapping
+// [store.ErrInvalid]), or for a nil user; u.DeletedAt is ignored.
+func (s *Store) UpsertUser(ctx context.Context, u *store.User) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: upsert user: %w", err)
 	}
 	if u == nil {
-		return false, fmt.Errorf("%w: nil user", ErrInvalid)
+		return false, refused("upsert user", fmt.Errorf("%w: nil user", store.ErrInvalid))
 	}
-	if err := checkID("user", u.ID); err != nil {
-		return false, err
+	n, err := u.Clean()
+	if err != nil {
+		return false, refused("upsert user", err)
 	}
-	if err := validJSON(u.PublicMetadata); err != nil {
-		return false, err
-	}
-	n := *u
-	n.Email, n.FirstName, n.LastName = text(u.Email), text(u.FirstName), text(u.LastName)
-	n.Username, n.ImageURL = text(u.Username), text(u.ImageURL)
-	n.PublicMetadata = jsonCopy(u.PublicMetadata)
-	n.CreatedAt, n.UpdatedAt = stamp(n.CreatedAt), stamp(n.UpdatedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.users[n.ID]
@@ -141,16 +134,16 @@ func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error)
 	return true, nil
 }
 
-// DeactivateUser implements [clerkauth.UserStore]. It fails with
-// [ErrInvalid] for an invalid id or a zero time.
+// DeactivateUser implements [store.Users]. It fails with an error wrapping
+// [store.ErrInvalid] for an id [store.CleanID] refuses or a zero time.
 func (s *Store) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: deactivate user: %w", err)
 	}
-	if err := validDeletion("user", id, at); err != nil {
+	at, err := deletion("deactivate user", "user", id, at)
+	if err != nil {
 		return false, err
 	}
-	at = stamp(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
@@ -158,15 +151,15 @@ func (s *Store) DeactivateUser(ctx context.Context, id string, at time.Time) (bo
 		return false, nil
 	}
 	if !ok {
-		u = clerkauth.User{ID: id}
+		u = store.User{ID: id}
 	}
 	u.DeletedAt = at
 	s.users[id] = u
 	return true, nil
 }
 
-// GetOrganization implements [clerkauth.OrgStore].
-func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Organization, error) {
+// GetOrganization implements [store.Orgs].
+func (s *Store) GetOrganization(ctx context.Context, id string) (*store.Organization, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: get organization: %w", err)
 	}
@@ -174,32 +167,26 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (*clerkauth.Orga
 	o, ok := s.orgs[id]
 	s.mu.RUnlock()
 	if !ok {
-		return nil, clerkauth.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	o.PublicMetadata = bytes.Clone(o.PublicMetadata)
 	return &o, nil
 }
 
-// UpsertOrganization implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for a nil organization, an invalid id or invalid metadata
-// JSON; o.DeletedAt is ignored. Text is kept as for UpsertUser.
-func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organization) (bool, error) {
+// UpsertOrganization implements [store.Orgs]: it keeps o as
+// [store.Organization.Clean] returns it, and fails as Clean does, or for a
+// nil organization; o.DeletedAt is ignored.
+func (s *Store) UpsertOrganization(ctx context.Context, o *store.Organization) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: upsert organization: %w", err)
 	}
 	if o == nil {
-		return false, fmt.Errorf("%w: nil organization", ErrInvalid)
+		return false, refused("upsert organization", fmt.Errorf("%w: nil organization", store.ErrInvalid))
 	}
-	if err := checkID("organization", o.ID); err != nil {
-		return false, err
+	n, err := o.Clean()
+	if err != nil {
+		return false, refused("upsert organization", err)
 	}
-	if err := validJSON(o.PublicMetadata); err != nil {
-		return false, err
-	}
-	n := *o
-	n.Name, n.Slug, n.ImageURL = text(o.Name), text(o.Slug), text(o.ImageURL)
-	n.PublicMetadata = jsonCopy(o.PublicMetadata)
-	n.CreatedAt, n.UpdatedAt = stamp(n.CreatedAt), stamp(n.UpdatedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.orgs[n.ID]
@@ -211,18 +198,18 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *clerkauth.Organizatio
 	return true, nil
 }
 
-// DeleteOrganization implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for an invalid id or a zero time. The organization's
-// memberships are kept as they are, but the lists no longer hold them
-// (see [Store.ListMembers]).
+// DeleteOrganization implements [store.Orgs]. It fails with an error
+// wrapping [store.ErrInvalid] for an id [store.CleanID] refuses or a zero
+// time. The organization's memberships are kept as they are, but the lists
+// no longer hold them (see [Store.ListMembers]).
 func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: delete organization: %w", err)
 	}
-	if err := validDeletion("organization", id, at); err != nil {
+	at, err := deletion("delete organization", "organization", id, at)
+	if err != nil {
 		return false, err
 	}
-	at = stamp(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.orgs[id]
@@ -230,22 +217,22 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string, at time.Time)
 		return false, nil
 	}
 	if !ok {
-		o = clerkauth.Organization{ID: id}
+		o = store.Organization{ID: id}
 	}
 	o.DeletedAt = at
 	s.orgs[id] = o
 	return true, nil
 }
 
-func cloneMembership(m clerkauth.Membership) clerkauth.Membership {
+func cloneMembership(m store.Membership) store.Membership {
 	m.Permissions = slices.Clone(m.Permissions)
 	return m
 }
 
-// GetMembership implements [clerkauth.OrgStore]: the membership's record,
+// GetMembership implements [store.Orgs]: the membership's record,
 // active or not, listed or not (its organization deleted, its user
-// deactivated), or [clerkauth.ErrNotFound].
-func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerkauth.Membership, error) {
+// deactivated), or [store.ErrNotFound].
+func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*store.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: get membership: %w", err)
 	}
@@ -253,31 +240,26 @@ func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (*clerk
 	m, ok := s.members[orgID][userID]
 	s.mu.RUnlock()
 	if !ok {
-		return nil, clerkauth.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	m = cloneMembership(m)
 	return &m, nil
 }
 
-// UpsertMembership implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for a nil membership or an invalid OrgID or UserID;
-// m.DeletedAt is ignored. Text is kept as for UpsertUser.
-func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (bool, error) {
+// UpsertMembership implements [store.Orgs]: it keeps m as
+// [store.Membership.Clean] returns it, and fails as Clean does, or for a
+// nil membership; m.DeletedAt is ignored.
+func (s *Store) UpsertMembership(ctx context.Context, m *store.Membership) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: upsert membership: %w", err)
 	}
 	if m == nil {
-		return false, fmt.Errorf("%w: nil membership", ErrInvalid)
+		return false, refused("upsert membership", fmt.Errorf("%w: nil membership", store.ErrInvalid))
 	}
-	if err := checkID("organization", m.OrgID); err != nil {
-		return false, err
+	n, err := m.Clean()
+	if err != nil {
+		return false, refused("upsert membership", err)
 	}
-	if err := checkID("user", m.UserID); err != nil {
-		return false, err
-	}
-	n := *m
-	n.ID, n.Role, n.Permissions = text(m.ID), text(m.Role), textCopy(m.Permissions)
-	n.CreatedAt, n.UpdatedAt = stamp(n.CreatedAt), stamp(n.UpdatedAt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.members[n.OrgID][n.UserID]
@@ -289,19 +271,20 @@ func (s *Store) UpsertMembership(ctx context.Context, m *clerkauth.Membership) (
 	return true, nil
 }
 
-// DeleteMembership implements [clerkauth.OrgStore]. It fails with
-// [ErrInvalid] for an invalid id or a zero time.
+// DeleteMembership implements [store.Orgs]. It fails with an error
+// wrapping [store.ErrInvalid] for an id [store.CleanID] refuses or a zero
+// time.
 func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("memstore: delete membership: %w", err)
 	}
-	if err := validDeletion("organization", orgID, at); err != nil {
+	if err := store.CleanID("organization", orgID); err != nil {
+		return false, refused("delete membership", err)
+	}
+	at, err := deletion("delete membership", "user", userID, at)
+	if err != nil {
 		return false, err
 	}
-	if err := validDeletion("user", userID, at); err != nil {
-		return false, err
-	}
-	at = stamp(at)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.members[orgID][userID]
@@ -309,7 +292,7 @@ func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at t
 		return false, nil
 	}
 	if !ok {
-		m = clerkauth.Membership{OrgID: orgID, UserID: userID}
+		m = store.Membership{OrgID: orgID, UserID: userID}
 	}
 	m.DeletedAt = at
 	s.putMembership(m)
@@ -317,10 +300,10 @@ func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string, at t
 }
 
 // putMembership stores m and indexes it by user; s.mu is held.
-func (s *Store) putMembership(m clerkauth.Membership) {
+func (s *Store) putMembership(m store.Membership) {
 	byOrg := s.members[m.OrgID]
 	if byOrg == nil {
-		byOrg = make(map[string]clerkauth.Membership)
+		byOrg = make(map[string]store.Membership)
 		s.members[m.OrgID] = byOrg
 	}
 	byOrg[m.UserID] = m
@@ -335,7 +318,7 @@ func (s *Store) putMembership(m clerkauth.Membership) {
 // listed reports whether the lists hold m: it is active, and the store
 // does not hold a deleted record of its organization or a deactivated one
 // of its user. s.mu is held.
-func (s *Store) listed(m clerkauth.Membership) bool {
+func (s *Store) listed(m store.Membership) bool {
 	if !m.Active() {
 		return false
 	}
@@ -348,42 +331,42 @@ func (s *Store) listed(m clerkauth.Membership) bool {
 	return true
 }
 
-// ListMembers implements [clerkauth.OrgStore]: copies of the active
+// ListMembers implements [store.Orgs]: copies of the active
 // memberships of orgID, ordered by UserID. Those of a user the store holds
 // as deactivated are left out, and all of them when it holds orgID as
 // deleted; [Store.GetMembership] still returns each record.
-func (s *Store) ListMembers(ctx context.Context, orgID string) ([]clerkauth.Membership, error) {
+func (s *Store) ListMembers(ctx context.Context, orgID string) ([]store.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: list members: %w", err)
 	}
 	s.mu.RLock()
-	var out []clerkauth.Membership
+	var out []store.Membership
 	for _, m := range s.members[orgID] {
 		if s.listed(m) {
 			out = append(out, cloneMembership(m))
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b clerkauth.Membership) int { return strings.Compare(a.UserID, b.UserID) })
+	slices.SortFunc(out, func(a, b store.Membership) int { return strings.Compare(a.UserID, b.UserID) })
 	return out, nil
 }
 
-// ListUserMemberships implements [clerkauth.OrgStore]: copies of the
+// ListUserMemberships implements [store.Orgs]: copies of the
 // active memberships of userID, ordered by OrgID, without those of a
 // deleted organization, and none when the store holds userID as
 // deactivated (as for [Store.ListMembers]).
-func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]clerkauth.Membership, error) {
+func (s *Store) ListUserMemberships(ctx context.Context, userID string) ([]store.Membership, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: list user memberships: %w", err)
 	}
 	s.mu.RLock()
-	var out []clerkauth.Membership
+	var out []store.Membership
 	for orgID := range s.byUser[userID] {
 		if m := s.members[orgID][userID]; s.listed(m) {
 			out = append(out, cloneMembership(m))
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b clerkauth.Membership) int { return strings.Compare(a.OrgID, b.OrgID) })
+	slices.SortFunc(out, func(a, b store.Membership) int { return strings.Compare(a.OrgID, b.OrgID) })
 	return out, nil
 }

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/unioneyes/authkit/internal/idquote"
-	"github.com/unioneyes/authkit/webhook"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // The values of a dedupe key: "claimed:<owner>" while a delivery holds
@@ -51,66 +50,66 @@ func milliseconds(d time.Duration) int64 {
 	return max(ms, 1)
 }
 
-// Claim implements [webhook.Dedupe]: SET key "claimed:<owner>" NX PX and,
+// Claim implements [store.Dedupe]: SET key "claimed:<owner>" NX PX and,
 // when the key exists, its state, in one script. It fails with
-// [ErrInvalid] for an empty owner or a lease that is not positive, and
+// [store.ErrInvalid] for an empty owner or a lease that is not positive, and
 // with [ErrUnexpectedValue] when the key holds a value this package does
 // not write.
-func (s *Store) Claim(ctx context.Context, id, owner string, lease time.Duration) (webhook.ClaimResult, error) {
+func (s *Store) Claim(ctx context.Context, id, owner string, lease time.Duration) (store.ClaimResult, error) {
 	if lease <= 0 {
-		return 0, fmt.Errorf("%w: claim lease must be positive", ErrInvalid)
+		return 0, invalid("claim", "lease must be positive")
 	}
 	if owner == "" {
-		return 0, fmt.Errorf("%w: claim owner must not be empty", ErrInvalid)
+		return 0, invalid("claim", "owner must not be empty")
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("redisstore: claim %s: %w", idquote.Quote(id), err)
+		return 0, fmt.Errorf("redisstore: claim %s: %w", store.QuoteID(id), err)
 	}
 	n, err := s.claim.Run(ctx, s.client, []string{s.dedupeKey(id)}, milliseconds(lease), valueClaimedPrefix+owner).Int()
 	if err != nil {
-		return 0, fmt.Errorf("redisstore: claim %s: %w", idquote.Quote(id), err)
+		return 0, fmt.Errorf("redisstore: claim %s: %w", store.QuoteID(id), err)
 	}
 	switch n {
 	case 1:
-		return webhook.ClaimAcquired, nil
+		return store.ClaimAcquired, nil
 	case 2:
-		return webhook.ClaimInProgress, nil
+		return store.ClaimInProgress, nil
 	case 3:
-		return webhook.ClaimDone, nil
+		return store.ClaimDone, nil
 	}
-	return 0, fmt.Errorf("%w: claim %s", ErrUnexpectedValue, idquote.Quote(id))
+	return 0, fmt.Errorf("%w: claim %s", ErrUnexpectedValue, store.QuoteID(id))
 }
 
-// Done implements [webhook.Dedupe]: SET key done PX ttl, replacing the
-// claim whoever holds it. It fails with [ErrInvalid] for a ttl that is not
-// positive.
+// Done implements [store.Dedupe]: SET key done PX ttl, replacing the
+// claim whoever holds it. It fails with [store.ErrInvalid] for a ttl that
+// is not positive.
 func (s *Store) Done(ctx context.Context, id string, ttl time.Duration) error {
 	if ttl <= 0 {
-		return fmt.Errorf("%w: done TTL must be positive", ErrInvalid)
+		return invalid("done", "TTL must be positive")
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: done %s: %w", idquote.Quote(id), err)
+		return fmt.Errorf("redisstore: done %s: %w", store.QuoteID(id), err)
 	}
 	if err := s.client.Set(ctx, s.dedupeKey(id), valueDone, time.Duration(milliseconds(ttl))*time.Millisecond).Err(); err != nil {
-		return fmt.Errorf("redisstore: done %s: %w", idquote.Quote(id), err)
+		return fmt.Errorf("redisstore: done %s: %w", store.QuoteID(id), err)
 	}
 	return nil
 }
 
-// Release implements [webhook.Dedupe]: it deletes the key only while it
+// Release implements [store.Dedupe]: it deletes the key only while it
 // holds owner's claim, "claimed:<owner>" (compare-and-delete in a
 // script), so a done mark and another owner's claim stay. Releasing an
 // absent id, or one another owner holds, is not an error. It fails with
-// [ErrInvalid] for an empty owner.
+// [store.ErrInvalid] for an empty owner.
 func (s *Store) Release(ctx context.Context, id, owner string) error {
 	if owner == "" {
-		return fmt.Errorf("%w: claim owner must not be empty", ErrInvalid)
+		return invalid("release", "owner must not be empty")
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: release %s: %w", idquote.Quote(id), err)
+		return fmt.Errorf("redisstore: release %s: %w", store.QuoteID(id), err)
 	}
 	if err := s.release.Run(ctx, s.client, []string{s.dedupeKey(id)}, valueClaimedPrefix+owner).Err(); err != nil {
-		return fmt.Errorf("redisstore: release %s: %w", idquote.Quote(id), err)
+		return fmt.Errorf("redisstore: release %s: %w", store.QuoteID(id), err)
 	}
 	return nil
 }

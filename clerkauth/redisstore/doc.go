@@ -1,9 +1,9 @@
 // Package redisstore keeps what every replica of a service must share in
-// Redis: the webhook deduplication marks ([webhook.Dedupe]) and the revoked
-// sessions ([clerkauth.RevocationStore]). Its [Store] implements both, on a
-// github.com/redis/go-redis/v9 client, and passes the conformance kits
-// [github.com/unioneyes/authkit/webhook/dedupetest.Run] and
-// [github.com/unioneyes/authkit/clerkauth/storetest.RunRevocations].
+// Redis: the webhook deduplication marks ([store.Dedupe]) and the revoked
+// sessions ([store.Revocations]). Its [Store] implements both, on a
+// github.com/redis/go-redis/v9 client, and passes the conformance kit
+// ([github.com/unioneyes/authkit/clerkauth/store/storetest.RunDedupe] and
+// [github.com/unioneyes/authkit/clerkauth/store/storetest.RunRevocations]).
 //
 // # A complete flow
 //
@@ -66,40 +66,43 @@
 // # Client options
 //
 // The verifier reads [Store.Revoked] on every request. It bounds each read
-// ([clerkauth.StoreReadTimeout], 1 s) and, once a read has failed, stops asking
-// Redis for [clerkauth.StoreBreakerOpen] (2 s): requests are refused at once
-// (503, Retry-After) until a probe finds Redis answering again. The client's
-// options decide how long the requests of the first second of an outage wait.
-// go-redis's defaults retry each command 3 times with backoff and each dial 5
-// times (1.3–1.7 s per command against a stopped server), and ignore the
-// context's deadline on the socket (5 s against a hung server, its ReadTimeout).
-// Recommended, as in the flow above: MaxRetries -1 (the breaker decides when to
-// ask again; Svix retries webhook deliveries), DialTimeout 250 ms with one dial
-// retry, Read, Write and Pool timeouts of 250 ms (Redis answers in well under a
-// millisecond), and ContextTimeoutEnabled, so that the verifier's deadline bounds
-// each command. Measured on a loopback server the test stops: the first request
-// of the outage refused in under a millisecond with these options, in 1 s (the
-// verifier's bound) with the defaults; every request after it in microseconds
-// either way. Against a hung server, the requests already waiting wait for the
-// client's timeout (5 s by default); the next ones are refused at once.
+// ([github.com/unioneyes/authkit/clerkauth.StoreReadTimeout], 1 s) and, once a
+// read has failed, stops asking Redis for
+// [github.com/unioneyes/authkit/clerkauth.StoreBreakerOpen] (2 s): requests are
+// refused at once (503, Retry-After) until a probe finds Redis answering again.
+// The client's options decide how long the requests of the first second of an
+// outage wait. go-redis's defaults retry each command 3 times with backoff and
+// each dial 5 times (1.3–1.7 s per command against a stopped server), and
+// ignore the context's deadline on the socket (5 s against a hung server, its
+// ReadTimeout). Recommended, as in the flow above: MaxRetries -1 (the breaker
+// decides when to ask again; Svix retries webhook deliveries), DialTimeout 250
+// ms with one dial retry, Read, Write and Pool timeouts of 250 ms (Redis
+// answers in well under a millisecond), and ContextTimeoutEnabled, so that the
+// verifier's deadline bounds each command. Measured on a loopback server the
+// test stops: the first request of the outage refused in under a millisecond
+// with these options, in 1 s (the verifier's bound) with the defaults; every
+// request after it in microseconds either way. Against a hung server, the
+// requests already waiting wait for the client's timeout (5 s by default); the
+// next ones are refused at once.
 //
 // # Persistence
 //
 // A revocation matters only while a token of the session can still verify:
 // Clerk mints no new token for a revoked session, and one minted before is
 // valid until its exp (at most 60 s for Clerk's session tokens) plus the
-// verifier's leeway (5 s). A Redis that forgets a revocation within those
-// 65 s accepts that token again for the rest of them; later, nothing is
-// exposed (the 24 h [webhook.SyncConfig.RevocationTTL] is a margin). Redis
-// forgets on a restart without persistence, on a failover to a replica the
-// write had not reached, and by eviction under a maxmemory-policy other than
-// noeviction. To close the window, run Redis with an append-only file
-// (appendonly yes; appendfsync always loses nothing on a crash, everysec up to
-// the last second's writes) and maxmemory-policy noeviction, or keep the
-// revocations in the database ([github.com/unioneyes/authkit/clerkauth/sqlstore],
-// as the example server does without REDIS_URL) and use Redis only for the
-// webhook deduplication, whose loss only lets a retried delivery run again
-// (harmless for [webhook.Handler.Sync], which is idempotent).
+// verifier's leeway (5 s). A Redis that forgets a revocation within those 65 s
+// accepts that token again for the rest of them; later, nothing is exposed (the
+// 24 h [github.com/unioneyes/authkit/webhook.SyncConfig.RevocationTTL] is a
+// margin). Redis forgets on a restart without persistence, on a failover to a
+// replica the write had not reached, and by eviction under a maxmemory-policy
+// other than noeviction. To close the window, run Redis with an append-only
+// file (appendonly yes; appendfsync always loses nothing on a crash, everysec
+// up to the last second's writes) and maxmemory-policy noeviction, or keep the
+// revocations in the database
+// ([github.com/unioneyes/authkit/clerkauth/sqlstore], as the example server
+// does without REDIS_URL) and use Redis only for the webhook deduplication,
+// whose loss only lets a retried delivery run again (harmless for
+// [github.com/unioneyes/authkit/webhook.Handler.Sync], which is idempotent).
 //
 // Expiry is Redis's, by the server's clock. Any failure (Redis down, a
 // cancelled context) is an error: a claim is never granted, a session

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/unioneyes/authkit/internal/idquote"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // revokeScript sets KEYS[1] to expire at ARGV[1] (Unix ms, PXAT) unless it
@@ -22,43 +22,43 @@ redis.call('SET', KEYS[1], '1', 'PXAT', ARGV[1])
 return 1
 `
 
-// Revoke implements [clerkauth.RevocationStore]: the key
+// Revoke implements [store.Revocations]: the key
 // "<prefix>revoked:<session id>" expires at until (SET PXAT, in a script
-// that keeps a later expiry). It fails with [ErrInvalid] for an empty
-// session id or a zero time. A time already past by the server's clock
-// records nothing.
+// that keeps a later expiry). It fails with an error wrapping
+// [store.ErrInvalid] for an id [store.CleanID] refuses or a zero time. A
+// time already past by the server's clock records nothing.
 func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) error {
-	if sessionID == "" {
-		return fmt.Errorf("%w: empty session id", ErrInvalid)
+	if err := store.CleanID("session", sessionID); err != nil {
+		return refused("revoke", err)
 	}
 	if until.IsZero() {
-		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)
+		return invalid("revoke", "zero time")
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("redisstore: revoke %s: %w", idquote.Quote(sessionID), err)
+		return fmt.Errorf("redisstore: revoke %s: %w", store.QuoteID(sessionID), err)
 	}
 	untilMs := until.UnixMilli()
 	if time.UnixMilli(untilMs).Before(until) {
 		untilMs++ // never end earlier than asked
 	}
 	if err := s.revoke.Run(ctx, s.client, []string{s.revokedKey(sessionID)}, untilMs).Err(); err != nil {
-		return fmt.Errorf("redisstore: revoke %s: %w", idquote.Quote(sessionID), err)
+		return fmt.Errorf("redisstore: revoke %s: %w", store.QuoteID(sessionID), err)
 	}
 	return nil
 }
 
-// Revoked implements [clerkauth.RevocationStore]: EXISTS on the session's
-// key. A failure is an error, never false. An empty id is never revoked.
+// Revoked implements [store.Revocations]: EXISTS on the session's key. A
+// failure is an error, never false. An id Revoke refuses is never revoked.
 func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("redisstore: revoked %s: %w", idquote.Quote(sessionID), err)
+		return false, fmt.Errorf("redisstore: revoked %s: %w", store.QuoteID(sessionID), err)
 	}
-	if sessionID == "" {
+	if store.CleanID("session", sessionID) != nil {
 		return false, nil
 	}
 	n, err := s.client.Exists(ctx, s.revokedKey(sessionID)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redisstore: revoked %s: %w", idquote.Quote(sessionID), err)
+		return false, fmt.Errorf("redisstore: revoked %s: %w", store.QuoteID(sessionID), err)
 	}
 	return n > 0, nil
 }

@@ -8,18 +8,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/unioneyes/authkit/clerkauth"
-	"github.com/unioneyes/authkit/webhook"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 var (
 	// ErrInvalidConfig is returned by [New] for a nil client.
 	ErrInvalidConfig = errors.New("redisstore: invalid config")
-
-	// ErrInvalid is returned for a call the store refuses before sending
-	// it: a lease or TTL that is not positive, an empty session id or a
-	// zero revocation time.
-	ErrInvalid = errors.New("redisstore: invalid argument")
 
 	// ErrUnexpectedValue is returned by [Store.Claim] when the id's key
 	// holds something this package did not write there (another program
@@ -41,10 +35,11 @@ type Config struct {
 }
 
 // Store keeps webhook deduplication marks and session revocations in
-// Redis, shared by every replica. It implements [webhook.Dedupe] and
-// [clerkauth.RevocationStore]; it is safe for concurrent use. Every
-// operation is a single command or a Lua script, hence atomic. Expiry is
-// Redis's (PX, PXAT): the server's clock decides.
+// Redis, shared by every replica. It implements [store.Dedupe] and
+// [store.Revocations]; it is safe for concurrent use. Every operation is a
+// single command or a Lua script, hence atomic. Expiry is Redis's (PX,
+// PXAT): the server's clock decides. A call it refuses before sending it
+// fails with an error wrapping [store.ErrInvalid].
 type Store struct {
 	client  redis.UniversalClient
 	prefix  string
@@ -54,9 +49,16 @@ type Store struct {
 }
 
 var (
-	_ webhook.Dedupe            = (*Store)(nil)
-	_ clerkauth.RevocationStore = (*Store)(nil)
+	_ store.Dedupe      = (*Store)(nil)
+	_ store.Revocations = (*Store)(nil)
 )
+
+// refused returns a refusal wrapping store.ErrInvalid, prefixed with the
+// package name and the operation (op).
+func refused(op string, err error) error { return fmt.Errorf("redisstore: %s: %w", op, err) }
+
+// invalid returns a refusal of op saying why.
+func invalid(op, why string) error { return refused(op, fmt.Errorf("%w: %s", store.ErrInvalid, why)) }
 
 // New returns a Store on client (a *redis.Client, *redis.ClusterClient or
 // failover client). It does not contact the server; [Store.Ping] does. It

@@ -13,23 +13,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/redisstore"
-	"github.com/unioneyes/authkit/clerkauth/storetest"
-	"github.com/unioneyes/authkit/webhook"
-	"github.com/unioneyes/authkit/webhook/dedupetest"
+	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/clerkauth/store/storetest"
 )
 
 func TestDedupeConformance(t *testing.T) {
 	s, _ := newStore(t)
-	// One store for every subtest (dedupetest's ids are unique); nil:
-	// Redis's clock, so the kit waits in real time where expiry is tested.
-	dedupetest.Run(t, func(*testing.T) (webhook.Dedupe, func(time.Duration)) { return s, nil })
+	// One store for every check (the kit's ids are unique); nil: Redis's
+	// clock, so the kit waits in real time where expiry is checked.
+	storetest.RunDedupe(t, func(*testing.T) (store.Dedupe, func(time.Duration)) { return s, nil })
 }
 
 func TestRevocationConformance(t *testing.T) {
 	redisClient(t) // skip once, not per check
-	storetest.RunRevocations(t, func(t *testing.T) clerkauth.RevocationStore {
+	storetest.RunRevocations(t, func(t *testing.T) store.Revocations {
 		s, _ := newStore(t)
 		return s
 	})
@@ -67,9 +65,15 @@ func TestInvalidArguments(t *testing.T) {
 		"zero ttl":              func() error { return s.Done(ctx, "msg_1", 0) },
 		"negative ttl":          func() error { return s.Done(ctx, "msg_1", -time.Hour) },
 		"empty session":         func() error { return s.Revoke(ctx, "", time.Now().Add(time.Hour)) },
+		"session with a NUL":    func() error { return s.Revoke(ctx, "sess_\x00", time.Now().Add(time.Hour)) },
+		"session not UTF-8":     func() error { return s.Revoke(ctx, "sess_\xff", time.Now().Add(time.Hour)) },
 		"zero until":            func() error { return s.Revoke(ctx, "sess_1", time.Time{}) },
 	} {
-		t.Run(name, func(t *testing.T) { assert.ErrorIs(t, call(), redisstore.ErrInvalid) })
+		t.Run(name, func(t *testing.T) {
+			err := call()
+			assert.ErrorIs(t, err, store.ErrInvalid)
+			assert.True(t, strings.HasPrefix(err.Error(), "redisstore: "), err.Error())
+		})
 	}
 }
 
@@ -119,7 +123,7 @@ func TestKeyLayout(t *testing.T) {
 
 	res, err := s.Claim(ctx, "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", "owner_1", 90*time.Second)
 	require.NoError(t, err)
-	require.Equal(t, webhook.ClaimAcquired, res)
+	require.Equal(t, store.ClaimAcquired, res)
 	assert.Equal(t, "claimed:owner_1", client.Get(ctx, key).Val())
 	ttl := client.PTTL(ctx, key).Val()
 	assert.True(t, ttl > 80*time.Second && ttl <= 90*time.Second, "lease PTTL %v", ttl)
@@ -145,16 +149,16 @@ func TestReleaseOnlyDeletesOwnClaim(t *testing.T) {
 	s, client := newStore(t)
 	res, err := s.Claim(ctx, "msg_a", "owner_a", time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, webhook.ClaimAcquired, res)
+	require.Equal(t, store.ClaimAcquired, res)
 	require.NoError(t, s.Done(ctx, "msg_a", time.Hour))
 	require.NoError(t, s.Release(ctx, "msg_a", "owner_a"))
 	res, err = s.Claim(ctx, "msg_a", "owner_b", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimDone, res, "the done mark survives a stale release")
+	assert.Equal(t, store.ClaimDone, res, "the done mark survives a stale release")
 
 	res, err = s.Claim(ctx, "msg_b", "owner_b", time.Minute)
 	require.NoError(t, err)
-	require.Equal(t, webhook.ClaimAcquired, res)
+	require.Equal(t, store.ClaimAcquired, res)
 	require.NoError(t, s.Release(ctx, "msg_b", "owner_a"))
 	require.NoError(t, s.Release(ctx, "msg_b", "owner_b2")) // a prefix or extension of no use
 	require.NoError(t, s.Release(ctx, "msg_b", "owner_"))
@@ -175,7 +179,7 @@ func TestLegacyClaimValue(t *testing.T) {
 	require.NoError(t, client.Set(ctx, key, "claimed", time.Minute).Err())
 	res, err := s.Claim(ctx, "msg_old", "owner_new", time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, webhook.ClaimInProgress, res)
+	assert.Equal(t, store.ClaimInProgress, res)
 	require.NoError(t, s.Release(ctx, "msg_old", "owner_new"))
 	assert.Equal(t, "claimed", client.Get(ctx, key).Val())
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
 )
 
 // millis is how a time goes into the database: integer milliseconds since
@@ -36,16 +34,13 @@ func fromMillis(v sql.NullInt64) time.Time {
 	return time.UnixMilli(v.Int64).UTC()
 }
 
-// jsonArg checks metadata and returns it as a query argument: NULL when
-// empty (unknown), its text otherwise, made valid UTF-8 by jsonText.
-func jsonArg(m json.RawMessage) (any, error) {
+// jsonArg returns metadata as a query argument: NULL when empty (unknown),
+// its text otherwise.
+func jsonArg(m json.RawMessage) any {
 	if len(m) == 0 {
-		return nil, nil
+		return nil
 	}
-	if err := storecheck.Metadata(ErrInvalid, m); err != nil {
-		return nil, err
-	}
-	return string(jsonText(m)), nil
+	return string(m)
 }
 
 func fromJSON(v sql.NullString) json.RawMessage {
@@ -56,12 +51,12 @@ func fromJSON(v sql.NullString) json.RawMessage {
 }
 
 // permissionsArg encodes permissions as a JSON array, NULL when there are
-// none, each permission made text.
+// none.
 func permissionsArg(p []string) (any, error) {
 	if len(p) == 0 {
 		return nil, nil
 	}
-	b, err := json.Marshal(texts(p))
+	b, err := json.Marshal(p)
 	if err != nil { // cannot happen for []string
 		return nil, fmt.Errorf("sqlstore: encoding permissions: %w", err)
 	}

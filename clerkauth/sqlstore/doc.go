@@ -1,8 +1,8 @@
 // Package sqlstore keeps Clerk users, organizations, memberships and
 // session revocations in PostgreSQL or SQLite through database/sql. Its
-// [Store] implements [clerkauth.UserStore], [clerkauth.OrgStore] and
-// [clerkauth.RevocationStore] and passes the conformance kit
-// [github.com/unioneyes/authkit/clerkauth/storetest.Run] on both
+// [Store] implements [store.Users], [store.Orgs] and [store.Revocations]
+// and passes the conformance kit
+// [github.com/unioneyes/authkit/clerkauth/store/storetest.Run] on both
 // databases.
 //
 // The package imports no driver: the program does, and hands New its
@@ -52,12 +52,13 @@
 // only with db.SetMaxOpenConns(1) ([Store.Migrate] fails with
 // [ErrMemoryDatabase] otherwise).
 //
-// Every method passes its context to database/sql, and pgx honours it
-// when connecting too: the verifier's bound on the reads a request waits
-// for ([clerkauth.StoreReadTimeout], with a breaker that stops asking a
-// failing database) needs no driver option. Other callers (the webhook
-// sync, health checks) bound their own contexts; with pgx, connect_timeout
-// in DATABASE_URL bounds a connection attempt whatever the context.
+// Every method passes its context to database/sql, and pgx honours it when
+// connecting too: the verifier's bound on the reads a request waits for
+// ([github.com/unioneyes/authkit/clerkauth.StoreReadTimeout], with a
+// breaker that stops asking a failing database) needs no driver option.
+// Other callers (the webhook sync, health checks) bound their own contexts;
+// with pgx, connect_timeout in DATABASE_URL bounds a connection attempt
+// whatever the context.
 //
 // # Schema and migrations
 //
@@ -117,12 +118,13 @@
 //
 // PostgreSQL's text refuses NUL bytes and invalid UTF-8 (SQLSTATE 22021);
 // SQLite keeps them. Clerk sends what users typed, and a JSON "\u0000"
-// decodes to a NUL, so the store normalises text before writing it, on
-// both dialects alike: each NUL and each invalid UTF-8 sequence in a text
-// field becomes U+FFFD, and metadata is made valid UTF-8 (its JSON escapes,
-// \u0000 included, are kept: the json type accepts them). A user named
-// "a\u0000b" is stored, and returned, as "a\uFFFDb" on both databases,
-// instead of failing the webhook (which Clerk would retry for a day). Ids
-// are never rewritten: one that is not valid UTF-8 or holds a NUL is
-// refused with [ErrInvalid].
+// decodes to a NUL, so the store writes each record as its Clean method
+// returns it ([store.User.Clean]), on both dialects alike: each NUL and
+// each invalid UTF-8 sequence in a text field becomes U+FFFD, and metadata
+// is made valid UTF-8 (its JSON escapes, \u0000 included, are kept: the
+// json type accepts them). A user named "a\u0000b" is stored, and
+// returned, as "a\uFFFDb" on both databases, instead of failing the
+// webhook (which Clerk would retry for a day). Ids are never rewritten:
+// one [store.CleanID] refuses (empty, not valid UTF-8, holding a NUL) is
+// refused with an error wrapping [store.ErrInvalid].
 package sqlstore

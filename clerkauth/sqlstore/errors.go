@@ -7,12 +7,6 @@ var (
 	// dialect or an invalid table prefix.
 	ErrInvalidConfig = errors.New("sqlstore: invalid config")
 
-	// ErrInvalid is returned for a write the store refuses before sending
-	// it: a nil record, an id that is empty, not valid UTF-8 or holds a
-	// NUL byte, a zero deletion or expiry time, or metadata that is not
-	// valid JSON.
-	ErrInvalid = errors.New("sqlstore: invalid argument")
-
 	// ErrNotMigrated is returned by [Store.Ping] when the database lacks
 	// migrations this version of the package needs: call [Store.Migrate].
 	ErrNotMigrated = errors.New("sqlstore: database schema not migrated")

@@ -12,8 +12,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // A SQLite file: migrate, then webhooks write out of order and the
@@ -31,27 +31,27 @@ func Example_sqlite() {
 	defer db.Close()
 
 	ctx := context.Background()
-	store, err := sqlstore.New(db, sqlstore.Config{Dialect: sqlstore.SQLite})
+	sqlStore, err := sqlstore.New(db, sqlstore.Config{Dialect: sqlstore.SQLite})
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := store.Migrate(ctx); err != nil {
+	if err := sqlStore.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
 
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	newer := &clerkauth.User{ID: "user_1", Email: "new@example.com", UpdatedAt: t0.Add(time.Minute)}
-	older := &clerkauth.User{ID: "user_1", Email: "old@example.com", UpdatedAt: t0}
-	applied, _ := store.UpsertUser(ctx, newer)
+	newer := &store.User{ID: "user_1", Email: "new@example.com", UpdatedAt: t0.Add(time.Minute)}
+	older := &store.User{ID: "user_1", Email: "old@example.com", UpdatedAt: t0}
+	applied, _ := sqlStore.UpsertUser(ctx, newer)
 	fmt.Println("newer applied:", applied)
-	applied, _ = store.UpsertUser(ctx, older)
+	applied, _ = sqlStore.UpsertUser(ctx, older)
 	fmt.Println("older applied:", applied)
-	applied, _ = store.DeactivateUser(ctx, "user_1", t0.Add(time.Hour))
+	applied, _ = sqlStore.DeactivateUser(ctx, "user_1", t0.Add(time.Hour))
 	fmt.Println("deactivated:", applied)
 
-	u, _ := store.GetUser(ctx, "user_1")
+	u, _ := sqlStore.GetUser(ctx, "user_1")
 	fmt.Println(u.Email, u.Active(), u.DeletedAt.Format(time.RFC3339))
-	fmt.Println("ping:", store.Ping(ctx))
+	fmt.Println("ping:", sqlStore.Ping(ctx))
 	// Output:
 	// newer applied: true
 	// older applied: false
@@ -68,16 +68,16 @@ func Example_postgres() {
 		log.Fatal(err)
 	}
 	defer db.Close()
-	store, err := sqlstore.New(db, sqlstore.Config{Dialect: sqlstore.Postgres, TablePrefix: "clerk_"})
+	sqlStore, err := sqlstore.New(db, sqlstore.Config{Dialect: sqlstore.Postgres, TablePrefix: "clerk_"})
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := store.Migrate(ctx); err != nil { // every replica, at start-up
+	if err := sqlStore.Migrate(ctx); err != nil { // every replica, at start-up
 		log.Fatal(err)
 	}
-	members, err := store.ListMembers(ctx, "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
+	members, err := sqlStore.ListMembers(ctx, "org_2g7np7Hrk0SN6kj5EDMLDaKNL0S")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
-	"github.com/unioneyes/authkit/clerkauth/storetest"
+	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/clerkauth/store/storetest"
 )
 
 // modernc's ":memory:" is a database per connection: with a pool that may
@@ -28,7 +28,7 @@ func TestMemoryDatabaseNeedsOneConnection(t *testing.T) {
 
 // With one connection, ":memory:" works: the whole contract holds.
 func TestMemoryDatabaseOneConnection(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) (clerkauth.UserStore, clerkauth.OrgStore) {
+	storetest.Run(t, func(t *testing.T) (store.Users, store.Orgs) {
 		db, err := sql.Open("sqlite", ":memory:")
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })

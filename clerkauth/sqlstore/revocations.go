@@ -7,35 +7,32 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/unioneyes/authkit/internal/idquote"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // cleanupInterval is how often, at most, Revoke deletes expired
 // revocations.
 const cleanupInterval = time.Minute
 
-// Revoke implements [clerkauth.RevocationStore] in one statement; a session
+// Revoke implements [store.Revocations] in one statement; a session
 // revoked twice stays revoked until the later time. A time already past
-// records nothing. It fails with [ErrInvalid] for a session id that is
-// empty or not valid UTF-8 without NUL, or a zero time.
+// records nothing. It fails with an error wrapping [store.ErrInvalid] for
+// an id [store.CleanID] refuses or a zero time.
 //
 // At most once a minute, a Revoke also deletes the expired revocations
 // (a failure of that cleanup is ignored: the next one retries);
 // [Store.DeleteExpiredRevocations] does it on demand.
 func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) error {
-	if err := checkID("session", sessionID); err != nil {
+	if err := deletion("revoke", until, "session", sessionID); err != nil {
 		return err
 	}
-	if until.IsZero() {
-		return fmt.Errorf("%w: zero revocation expiry", ErrInvalid)
-	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("sqlstore: revoke %s: %w", idquote.Quote(sessionID), err)
+		return fmt.Errorf("sqlstore: revoke %s: %w", store.QuoteID(sessionID), err)
 	}
 	now := s.now()
 	if until.After(now) {
 		if _, err := s.db.ExecContext(ctx, s.q.revoke, sessionID, ceilMillis(until)); err != nil {
-			return fmt.Errorf("sqlstore: revoke %s: %w", idquote.Quote(sessionID), err)
+			return fmt.Errorf("sqlstore: revoke %s: %w", store.QuoteID(sessionID), err)
 		}
 	}
 	next := s.nextCleanup.Load()
@@ -45,11 +42,11 @@ func (s *Store) Revoke(ctx context.Context, sessionID string, until time.Time) e
 	return nil
 }
 
-// Revoked implements [clerkauth.RevocationStore]: true while the store's
-// clock is before the revocation's end. An id [Store.Revoke] refuses
-// (empty, not valid UTF-8 or with a NUL) is never revoked.
+// Revoked implements [store.Revocations]: true while the store's clock is
+// before the revocation's end. An id [Store.Revoke] refuses is never
+// revoked.
 func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
-	if !validID(sessionID) {
+	if store.CleanID("session", sessionID) != nil {
 		return false, notStorable(ctx, "revoked", nil)
 	}
 	var one int
@@ -58,7 +55,7 @@ func (s *Store) Revoked(ctx context.Context, sessionID string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("sqlstore: revoked %s: %w", idquote.Quote(sessionID), err)
+		return false, fmt.Errorf("sqlstore: revoked %s: %w", store.QuoteID(sessionID), err)
 	}
 	return true, nil
 }

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // Dialect is the SQL dialect of the database.
@@ -62,21 +62,21 @@ type Config struct {
 // 63-byte identifiers.
 const maxPrefixLen = 40
 
-// Store is a [clerkauth.UserStore], [clerkauth.OrgStore] and
-// [clerkauth.RevocationStore] on a database/sql database. It is safe for
-// concurrent use; every write is one SQL statement that enforces the
-// version and tombstone rules itself.
+// Store is a [store.Users], [store.Orgs] and [store.Revocations] on a
+// database/sql database. It is safe for concurrent use; every write is one
+// SQL statement that enforces the version and tombstone rules itself.
 //
-// Text is normalised before it is written, the same way on every dialect,
-// so that PostgreSQL (whose text refuses NUL bytes and invalid UTF-8, with
-// SQLSTATE 22021) and SQLite store, and return, the same thing: in every
-// text field (a membership's id, role and permissions included) each NUL
-// byte and each invalid UTF-8 sequence becomes U+FFFD; public metadata is
-// made valid UTF-8 in the same way, its JSON escapes (\u0000 among them)
-// kept as they are. Valid text is written unchanged. Ids are not
-// normalised, which could make two ids one: a write with an id that is
-// not valid UTF-8 or holds a NUL fails with [ErrInvalid], and a read of
-// such an id finds nothing (no record can have it).
+// Every upsert writes the record as its Clean method returns it
+// ([store.User.Clean]), the same way on every dialect, so that PostgreSQL
+// (whose text refuses NUL bytes and invalid UTF-8, with SQLSTATE 22021)
+// and SQLite store, and return, the same thing: in every text field (a
+// membership's id, role and permissions included) each NUL byte and each
+// invalid UTF-8 sequence becomes U+FFFD; public metadata is made valid
+// UTF-8 in the same way, its JSON escapes (\u0000 among them) kept as they
+// are. Valid text is written unchanged. Ids are not cleaned, which could
+// make two ids one: a write with an id [store.CleanID] refuses fails with
+// an error wrapping [store.ErrInvalid], and a read of such an id finds
+// nothing (no record can have it).
 //
 // ListMembers and ListUserMemberships leave out the memberships of a
 // deleted organization or a deactivated user, in the same SQL statement
@@ -95,9 +95,9 @@ type Store struct {
 }
 
 var (
-	_ clerkauth.UserStore       = (*Store)(nil)
-	_ clerkauth.OrgStore        = (*Store)(nil)
-	_ clerkauth.RevocationStore = (*Store)(nil)
+	_ store.Users       = (*Store)(nil)
+	_ store.Orgs        = (*Store)(nil)
+	_ store.Revocations = (*Store)(nil)
 )
 
 // New returns a Store on db. It does not touch the database: call

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 func TestNewRejects(t *testing.T) {
@@ -64,24 +64,24 @@ func TestWritesRejected(t *testing.T) {
 	s := newStore(t, db, sqlstore.Config{Dialect: sqlstore.SQLite})
 	for name, write := range map[string]func() error{
 		"nil user":        func() error { _, err := s.UpsertUser(ctx, nil); return err },
-		"user without id": func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{Email: "a@example.com"}); return err },
+		"user without id": func() error { _, err := s.UpsertUser(ctx, &store.User{Email: "a@example.com"}); return err },
 		"user metadata not JSON": func() error {
-			_, err := s.UpsertUser(ctx, &clerkauth.User{ID: "user_a", PublicMetadata: json.RawMessage(`{`)})
+			_, err := s.UpsertUser(ctx, &store.User{ID: "user_a", PublicMetadata: json.RawMessage(`{`)})
 			return err
 		},
 		"deactivate without id":   func() error { _, err := s.DeactivateUser(ctx, "", now); return err },
 		"deactivate at zero":      func() error { _, err := s.DeactivateUser(ctx, "user_a", time.Time{}); return err },
 		"nil organization":        func() error { _, err := s.UpsertOrganization(ctx, nil); return err },
-		"organization without id": func() error { _, err := s.UpsertOrganization(ctx, &clerkauth.Organization{}); return err },
+		"organization without id": func() error { _, err := s.UpsertOrganization(ctx, &store.Organization{}); return err },
 		"organization metadata not JSON": func() error {
-			_, err := s.UpsertOrganization(ctx, &clerkauth.Organization{ID: "org_a", PublicMetadata: json.RawMessage(`x`)})
+			_, err := s.UpsertOrganization(ctx, &store.Organization{ID: "org_a", PublicMetadata: json.RawMessage(`x`)})
 			return err
 		},
 		"delete organization without id": func() error { _, err := s.DeleteOrganization(ctx, "", now); return err },
 		"delete organization at zero":    func() error { _, err := s.DeleteOrganization(ctx, "org_a", time.Time{}); return err },
 		"nil membership":                 func() error { _, err := s.UpsertMembership(ctx, nil); return err },
-		"membership without org":         func() error { _, err := s.UpsertMembership(ctx, &clerkauth.Membership{UserID: "user_a"}); return err },
-		"membership without user":        func() error { _, err := s.UpsertMembership(ctx, &clerkauth.Membership{OrgID: "org_a"}); return err },
+		"membership without org":         func() error { _, err := s.UpsertMembership(ctx, &store.Membership{UserID: "user_a"}); return err },
+		"membership without user":        func() error { _, err := s.UpsertMembership(ctx, &store.Membership{OrgID: "org_a"}); return err },
 		"delete membership without org":  func() error { _, err := s.DeleteMembership(ctx, "", "user_a", now); return err },
 		"delete membership without user": func() error { _, err := s.DeleteMembership(ctx, "org_a", "", now); return err },
 		"delete membership at zero":      func() error { _, err := s.DeleteMembership(ctx, "org_a", "user_a", time.Time{}); return err },
@@ -89,7 +89,7 @@ func TestWritesRejected(t *testing.T) {
 		"revoke until zero":              func() error { return s.Revoke(ctx, "sess_a", time.Time{}) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			assert.ErrorIs(t, write(), sqlstore.ErrInvalid)
+			assert.ErrorIs(t, write(), store.ErrInvalid)
 		})
 	}
 	var n int
@@ -106,7 +106,7 @@ func TestStoredForm(t *testing.T) {
 		ctx := context.Background()
 		db := open(t)
 		s := newStore(t, db, sqlstore.Config{Dialect: dialect})
-		_, err := s.UpsertUser(ctx, &clerkauth.User{
+		_, err := s.UpsertUser(ctx, &store.User{
 			ID: "user_a", PublicMetadata: json.RawMessage(`{"b": 1, "a": "\u0000"}`),
 			UpdatedAt: time.UnixMilli(1_716_883_200_123).Add(999 * time.Microsecond),
 		})
@@ -122,7 +122,7 @@ func TestStoredForm(t *testing.T) {
 		assert.Equal(t, sql.NullInt64{Int64: 1_716_883_200_123, Valid: true}, upd, "milliseconds, truncated")
 		assert.False(t, dele.Valid)
 
-		_, err = s.UpsertMembership(ctx, &clerkauth.Membership{OrgID: "org_a", UserID: "user_a", Permissions: []string{"org:b:x", "org:a:y"}})
+		_, err = s.UpsertMembership(ctx, &store.Membership{OrgID: "org_a", UserID: "user_a", Permissions: []string{"org:b:x", "org:a:y"}})
 		require.NoError(t, err)
 		var perms string
 		require.NoError(t, db.QueryRow(`SELECT permissions FROM authkit_memberships`).Scan(&perms))
@@ -137,13 +137,13 @@ func TestVersionsAtMilliseconds(t *testing.T) {
 		ctx := context.Background()
 		s := newStore(t, open(t), sqlstore.Config{Dialect: dialect})
 		v := time.UnixMilli(1_716_883_200_123)
-		applied, err := s.UpsertUser(ctx, &clerkauth.User{ID: "user_a", Email: "a", UpdatedAt: v})
+		applied, err := s.UpsertUser(ctx, &store.User{ID: "user_a", Email: "a", UpdatedAt: v})
 		require.NoError(t, err)
 		require.True(t, applied)
-		applied, err = s.UpsertUser(ctx, &clerkauth.User{ID: "user_a", Email: "b", UpdatedAt: v.Add(999 * time.Microsecond)})
+		applied, err = s.UpsertUser(ctx, &store.User{ID: "user_a", Email: "b", UpdatedAt: v.Add(999 * time.Microsecond)})
 		require.NoError(t, err)
 		assert.False(t, applied, "same millisecond")
-		applied, err = s.UpsertUser(ctx, &clerkauth.User{ID: "user_a", Email: "c", UpdatedAt: v.Add(time.Millisecond)})
+		applied, err = s.UpsertUser(ctx, &store.User{ID: "user_a", Email: "c", UpdatedAt: v.Add(time.Millisecond)})
 		require.NoError(t, err)
 		assert.True(t, applied, "next millisecond")
 		u, err := s.GetUser(ctx, "user_a")
@@ -161,11 +161,11 @@ func TestTablePrefixesAreIndependent(t *testing.T) {
 		db := open(t)
 		a := newStore(t, db, sqlstore.Config{Dialect: dialect, TablePrefix: "tenant_a_"})
 		b := newStore(t, db, sqlstore.Config{Dialect: dialect, TablePrefix: "tenant_b_"})
-		_, err := a.UpsertUser(ctx, &clerkauth.User{ID: "user_a", UpdatedAt: time.Now()})
+		_, err := a.UpsertUser(ctx, &store.User{ID: "user_a", UpdatedAt: time.Now()})
 		require.NoError(t, err)
 		require.NoError(t, a.Revoke(ctx, "sess_a", time.Now().Add(time.Hour)))
 		_, err = b.GetUser(ctx, "user_a")
-		assert.ErrorIs(t, err, clerkauth.ErrNotFound)
+		assert.ErrorIs(t, err, store.ErrNotFound)
 		revoked, err := b.Revoked(ctx, "sess_a")
 		require.NoError(t, err)
 		assert.False(t, revoked)
@@ -207,7 +207,7 @@ func TestDatabaseFailures(t *testing.T) {
 	require.NoError(t, db.Close())
 	for name, call := range map[string]func() error{
 		"GetUser":             func() error { _, err := s.GetUser(ctx, "user_a"); return err },
-		"UpsertUser":          func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{ID: "user_a"}); return err },
+		"UpsertUser":          func() error { _, err := s.UpsertUser(ctx, &store.User{ID: "user_a"}); return err },
 		"DeactivateUser":      func() error { _, err := s.DeactivateUser(ctx, "user_a", time.Now()); return err },
 		"GetOrganization":     func() error { _, err := s.GetOrganization(ctx, "org_a"); return err },
 		"GetMembership":       func() error { _, err := s.GetMembership(ctx, "org_a", "user_a"); return err },
@@ -222,7 +222,7 @@ func TestDatabaseFailures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			err := call()
 			require.Error(t, err)
-			assert.False(t, errors.Is(err, clerkauth.ErrNotFound))
+			assert.False(t, errors.Is(err, store.ErrNotFound))
 			assert.False(t, errors.Is(err, sqlstore.ErrNotMigrated))
 			assert.True(t, strings.HasPrefix(err.Error(), "sqlstore: "), err.Error())
 			assert.Contains(t, err.Error(), "database is closed")
@@ -258,15 +258,15 @@ func TestOversizedIDInErrors(t *testing.T) {
 	bad := id + "\x00"
 	for name, err := range map[string]error{
 		"get user":         func() error { _, err := s.GetUser(ctx, id); return err }(),
-		"upsert user":      func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{ID: id}); return err }(),
-		"invalid user":     func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{ID: bad}); return err }(),
+		"upsert user":      func() error { _, err := s.UpsertUser(ctx, &store.User{ID: id}); return err }(),
+		"invalid user":     func() error { _, err := s.UpsertUser(ctx, &store.User{ID: bad}); return err }(),
 		"deactivate user":  func() error { _, err := s.DeactivateUser(ctx, id, time.Now()); return err }(),
 		"get organization": func() error { _, err := s.GetOrganization(ctx, id); return err }(),
-		"upsert org":       func() error { _, err := s.UpsertOrganization(ctx, &clerkauth.Organization{ID: id}); return err }(),
+		"upsert org":       func() error { _, err := s.UpsertOrganization(ctx, &store.Organization{ID: id}); return err }(),
 		"delete org":       func() error { _, err := s.DeleteOrganization(ctx, id, time.Now()); return err }(),
 		"get membership":   func() error { _, err := s.GetMembership(ctx, id, id); return err }(),
 		"upsert membership": func() error {
-			_, err := s.UpsertMembership(ctx, &clerkauth.Membership{OrgID: id, UserID: id})
+			_, err := s.UpsertMembership(ctx, &store.Membership{OrgID: id, UserID: id})
 			return err
 		}(),
 		"delete membership": func() error { _, err := s.DeleteMembership(ctx, id, id, time.Now()); return err }(),

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
 // PostgreSQL's text refuses NUL bytes and invalid UTF-8 (SQLSTATE 22021),
@@ -27,7 +27,7 @@ func TestTextNormalised(t *testing.T) {
 		s := newStore(t, db, sqlstore.Config{Dialect: dialect})
 		v := time.UnixMilli(1_716_883_200_000)
 
-		applied, err := s.UpsertUser(ctx, &clerkauth.User{
+		applied, err := s.UpsertUser(ctx, &store.User{
 			ID:             "user_a",
 			Email:          "jane\x00@example.com",
 			FirstName:      "a\u0000b", // as encoding/json decodes "a\u0000b"
@@ -49,7 +49,7 @@ func TestTextNormalised(t *testing.T) {
 		assert.Equal(t, `{"bio":"caf`+"\uFFFD"+`","nul":"\u0000"}`, string(u.PublicMetadata),
 			"invalid UTF-8 replaced; the JSON escape \\u0000 kept")
 
-		applied, err = s.UpsertOrganization(ctx, &clerkauth.Organization{
+		applied, err = s.UpsertOrganization(ctx, &store.Organization{
 			ID:             "org_a",
 			Name:           "Acme\x00",
 			Slug:           "acme-\xff",
@@ -66,7 +66,7 @@ func TestTextNormalised(t *testing.T) {
 		assert.Equal(t, "\uFFFD\uFFFD", o.ImageURL, "each NUL replaced")
 		assert.Equal(t, "[\"\uFFFD\"]", string(o.PublicMetadata), "a run of invalid bytes is one U+FFFD")
 
-		applied, err = s.UpsertMembership(ctx, &clerkauth.Membership{
+		applied, err = s.UpsertMembership(ctx, &store.Membership{
 			ID:          "orgmem_\x00",
 			OrgID:       "org_a",
 			UserID:      "user_a",
@@ -107,7 +107,7 @@ func TestValidTextUnchanged(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dialect sqlstore.Dialect, open func(testing.TB) *sql.DB) {
 		ctx := context.Background()
 		s := newStore(t, open(t), sqlstore.Config{Dialect: dialect})
-		in := clerkauth.User{
+		in := store.User{
 			ID: "user_zoë", Email: "zoë@例え.jp", FirstName: "Zoë \uFFFD", LastName: "🚀\t\n",
 			PublicMetadata: json.RawMessage(`{"k":"Zürich \u0000 \ud800"}`), UpdatedAt: time.UnixMilli(1_716_883_200_000),
 		}
@@ -134,33 +134,33 @@ func TestIDsNotText(t *testing.T) {
 		for _, bad := range []string{"user_a\x00", "\x00", "user_\xff", "org_\xc3"} {
 			t.Run("", func(t *testing.T) {
 				for name, write := range map[string]func() error{
-					"UpsertUser":         func() error { _, err := s.UpsertUser(ctx, &clerkauth.User{ID: bad}); return err },
+					"UpsertUser":         func() error { _, err := s.UpsertUser(ctx, &store.User{ID: bad}); return err },
 					"DeactivateUser":     func() error { _, err := s.DeactivateUser(ctx, bad, now); return err },
-					"UpsertOrganization": func() error { _, err := s.UpsertOrganization(ctx, &clerkauth.Organization{ID: bad}); return err },
+					"UpsertOrganization": func() error { _, err := s.UpsertOrganization(ctx, &store.Organization{ID: bad}); return err },
 					"DeleteOrganization": func() error { _, err := s.DeleteOrganization(ctx, bad, now); return err },
 					"UpsertMembership org": func() error {
-						_, err := s.UpsertMembership(ctx, &clerkauth.Membership{OrgID: bad, UserID: "user_a"})
+						_, err := s.UpsertMembership(ctx, &store.Membership{OrgID: bad, UserID: "user_a"})
 						return err
 					},
 					"UpsertMembership user": func() error {
-						_, err := s.UpsertMembership(ctx, &clerkauth.Membership{OrgID: "org_a", UserID: bad})
+						_, err := s.UpsertMembership(ctx, &store.Membership{OrgID: "org_a", UserID: bad})
 						return err
 					},
 					"DeleteMembership org":  func() error { _, err := s.DeleteMembership(ctx, bad, "user_a", now); return err },
 					"DeleteMembership user": func() error { _, err := s.DeleteMembership(ctx, "org_a", bad, now); return err },
 					"Revoke":                func() error { return s.Revoke(ctx, bad, now.Add(time.Hour)) },
 				} {
-					assert.ErrorIs(t, write(), sqlstore.ErrInvalid, "%s(%q)", name, bad)
+					assert.ErrorIs(t, write(), store.ErrInvalid, "%s(%q)", name, bad)
 				}
 
 				_, err := s.GetUser(ctx, bad)
-				assert.ErrorIs(t, err, clerkauth.ErrNotFound, "GetUser(%q)", bad)
+				assert.ErrorIs(t, err, store.ErrNotFound, "GetUser(%q)", bad)
 				_, err = s.GetOrganization(ctx, bad)
-				assert.ErrorIs(t, err, clerkauth.ErrNotFound, "GetOrganization(%q)", bad)
+				assert.ErrorIs(t, err, store.ErrNotFound, "GetOrganization(%q)", bad)
 				_, err = s.GetMembership(ctx, bad, "user_a")
-				assert.ErrorIs(t, err, clerkauth.ErrNotFound, "GetMembership(%q, user_a)", bad)
+				assert.ErrorIs(t, err, store.ErrNotFound, "GetMembership(%q, user_a)", bad)
 				_, err = s.GetMembership(ctx, "org_a", bad)
-				assert.ErrorIs(t, err, clerkauth.ErrNotFound, "GetMembership(org_a, %q)", bad)
+				assert.ErrorIs(t, err, store.ErrNotFound, "GetMembership(org_a, %q)", bad)
 				ms, err := s.ListMembers(ctx, bad)
 				assert.NoError(t, err, "ListMembers(%q)", bad)
 				assert.Empty(t, ms)

@@ -7,65 +7,60 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
-	"github.com/unioneyes/authkit/clerkauth/internal/storecheck"
-	"github.com/unioneyes/authkit/internal/idquote"
+	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
-// GetUser implements [clerkauth.UserStore]: the user, deactivated or not,
-// or [clerkauth.ErrNotFound].
-func (s *Store) GetUser(ctx context.Context, id string) (*clerkauth.User, error) {
-	if !validID(id) {
-		return nil, notStorable(ctx, "get user", clerkauth.ErrNotFound)
+// GetUser implements [store.Users]: the user, deactivated or not, or
+// [store.ErrNotFound].
+func (s *Store) GetUser(ctx context.Context, id string) (*store.User, error) {
+	if store.CleanID("user", id) != nil {
+		return nil, notStorable(ctx, "get user", store.ErrNotFound)
 	}
 	var (
-		u                     clerkauth.User
+		u                     store.User
 		meta                  sql.NullString
 		created, upd, deleted sql.NullInt64
 	)
 	err := s.db.QueryRowContext(ctx, s.q.getUser, id).Scan(
 		&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Username, &u.ImageURL, &meta, &created, &upd, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, clerkauth.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get user %s: %w", idquote.Quote(id), err)
+		return nil, fmt.Errorf("sqlstore: get user %s: %w", store.QuoteID(id), err)
 	}
 	u.PublicMetadata = fromJSON(meta)
 	u.CreatedAt, u.UpdatedAt, u.DeletedAt = fromMillis(created), fromMillis(upd), fromMillis(deleted)
 	return &u, nil
 }
 
-// UpsertUser implements [clerkauth.UserStore] in one INSERT … ON CONFLICT
-// DO UPDATE … WHERE statement; applied is whether it changed a row. It
-// fails with [ErrInvalid] for a nil user, an id that is empty or not valid
-// UTF-8 without NUL, or invalid metadata JSON; u.DeletedAt is ignored.
-// Versions compare at millisecond precision. Text is stored as the
-// [Store] documentation says: NUL and invalid UTF-8 become U+FFFD.
-func (s *Store) UpsertUser(ctx context.Context, u *clerkauth.User) (bool, error) {
+// UpsertUser implements [store.Users] in one INSERT … ON CONFLICT DO
+// UPDATE … WHERE statement; applied is whether it changed a row. It writes
+// u as [store.User.Clean] returns it (NUL and invalid UTF-8 in text become
+// U+FFFD), and fails as Clean does (an error wrapping [store.ErrInvalid]),
+// or for a nil user; u.DeletedAt is ignored. Versions compare at
+// millisecond precision.
+func (s *Store) UpsertUser(ctx context.Context, u *store.User) (bool, error) {
 	if u == nil {
-		return false, fmt.Errorf("%w: nil user", ErrInvalid)
+		return false, refused("upsert user", fmt.Errorf("%w: nil user", store.ErrInvalid))
 	}
-	if err := checkID("user", u.ID); err != nil {
-		return false, err
-	}
-	meta, err := jsonArg(u.PublicMetadata)
+	c, err := u.Clean()
 	if err != nil {
-		return false, err
+		return false, refused("upsert user", err)
 	}
-	return s.write(ctx, "upsert user "+idquote.Quote(u.ID), s.q.upsertUser,
-		u.ID, text(u.Email), text(u.FirstName), text(u.LastName), text(u.Username), text(u.ImageURL), meta,
-		millis(u.CreatedAt), millis(u.UpdatedAt))
+	return s.write(ctx, "upsert user "+store.QuoteID(c.ID), s.q.upsertUser,
+		c.ID, c.Email, c.FirstName, c.LastName, c.Username, c.ImageURL, jsonArg(c.PublicMetadata),
+		millis(c.CreatedAt), millis(c.UpdatedAt))
 }
 
-// DeactivateUser implements [clerkauth.UserStore] in one statement. It
-// fails with [ErrInvalid] for an id that is empty or not valid UTF-8
-// without NUL, or a zero time.
+// DeactivateUser implements [store.Users] in one statement. It fails with
+// an error wrapping [store.ErrInvalid] for an id [store.CleanID] refuses or
+// a zero time.
 func (s *Store) DeactivateUser(ctx context.Context, id string, at time.Time) (bool, error) {
-	if err := validDeletion("user", id, at); err != nil {
+	if err := deletion("deactivate user", at, "user", id); err != nil {
 		return false, err
 	}
-	return s.write(ctx, "deactivate user "+idquote.Quote(id), s.q.deactivateUser, id, millis(at))
+	return s.write(ctx, "deactivate user "+store.QuoteID(id), s.q.deactivateUser, id, millis(at))
 }
 
 // write runs one guarded statement and reports whether it changed a row.
@@ -81,10 +76,10 @@ func (s *Store) write(ctx context.Context, what, query string, args ...any) (boo
 	return n > 0, nil
 }
 
-// notStorable is what a read of an id no record can have (see validID)
-// returns without asking the database: the context's error if it has
-// ended, as every method fails then, or notFound (ErrNotFound, or nil for
-// a list or a revocation check).
+// notStorable is what a read of an id no record can have (one
+// store.CleanID refuses) returns without asking the database: the
+// context's error if it has ended, as every method fails then, or notFound
+// (ErrNotFound, or nil for a list or a revocation check).
 func notStorable(ctx context.Context, what string, notFound error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sqlstore: %s: %w", what, err)
@@ -92,6 +87,21 @@ func notStorable(ctx context.Context, what string, notFound error) error {
 	return notFound
 }
 
-func validDeletion(kind, id string, at time.Time) error {
-	return storecheck.Deletion(ErrInvalid, kind, id, at)
+// refused returns err, a refusal wrapping store.ErrInvalid, prefixed with
+// the package name and the operation (op).
+func refused(op string, err error) error { return fmt.Errorf("sqlstore: %s: %w", op, err) }
+
+// deletion checks the arguments of a deletion (or a revocation): ids, in
+// (kind, id) pairs, that store.CleanID accepts, and a time that is not
+// zero.
+func deletion(op string, at time.Time, kindIDs ...string) error {
+	for i := 0; i+1 < len(kindIDs); i += 2 {
+		if err := store.CleanID(kindIDs[i], kindIDs[i+1]); err != nil {
+			return refused(op, err)
+		}
+	}
+	if at.IsZero() {
+		return refused(op, fmt.Errorf("%w: zero time", store.ErrInvalid))
+	}
+	return nil
 }

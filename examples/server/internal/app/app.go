@@ -18,6 +18,7 @@ import (
 	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/redisstore"
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/jwks"
 	"github.com/unioneyes/authkit/orgctx"
 	"github.com/unioneyes/authkit/webhook"
@@ -86,17 +87,17 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	}
 	a.log.Info("configuration", "config", cfg)
 
-	store, db, err := openStore(ctx, cfg.DatabaseURL)
+	sqlStore, db, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redactURL(cfg.DatabaseURL), err)
 	}
 	a.onClose(db.Close)
-	deps := map[string]pinger{"database": store}
+	deps := map[string]pinger{"database": sqlStore}
 
 	// Revocations live in the database unless Redis is there to share them (and the
 	// webhook deduplication marks) between replicas.
-	var revocations clerkauth.RevocationStore = store
-	var dedupe webhook.Dedupe
+	var revocations store.Revocations = sqlStore
+	var dedupe store.Dedupe
 	if cfg.RedisURL != "" {
 		shared, err := a.openRedis(ctx)
 		if err != nil {
@@ -122,7 +123,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 			return nil, err
 		}
 	}
-	users, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: userCacheTTL})
+	users, err := clerkauth.NewUserCache(sqlStore, clerkauth.UserCacheConfig{TTL: userCacheTTL})
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +138,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	hooks, err := a.webhooks(verifier, store, revocations, dedupe)
+	hooks, err := a.webhooks(verifier, sqlStore, revocations, dedupe)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +153,9 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	mux.Handle("/api/auth_core/webhooks/clerk/{$}", hooks) // answers 405 to anything but POST itself
 	mux.Handle("GET /api/auth_core/me/{$}", session(http.HandlerFunc(handleMe)))
 	mux.Handle("GET /api/auth_core/orgs/{org_id}/members/{$}", session(orgctx.RequireOrgParam("org_id")(
-		&membersHandler{orgs: store, log: a.log})))
+		&membersHandler{orgs: sqlStore, log: a.log})))
 	mux.Handle("GET /api/auth_core/orgs/{org_id}/admin/{$}", session(orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("org:admin")(
-		&membersHandler{orgs: store, users: verifier.Users(), log: a.log}))))
+		&membersHandler{orgs: sqlStore, users: verifier.Users(), log: a.log}))))
 	if a.dev != nil {
 		a.dev.hooks = hooks
 		a.dev.routes(mux)
@@ -249,7 +250,7 @@ func (a *App) remote(ctx context.Context, rc jwks.RemoteConfig) *backgroundKeys 
 // stores through the verifier's user cache, so that a user.deleted handled here refuses
 // the user's next request at once. Without a secret it answers 503: unsigned webhooks
 // are never accepted.
-func (a *App) webhooks(verifier *clerkauth.Verifier, store *sqlstore.Store, revocations clerkauth.RevocationStore, dedupe webhook.Dedupe) (http.Handler, error) {
+func (a *App) webhooks(verifier *clerkauth.Verifier, sqlStore *sqlstore.Store, revocations store.Revocations, dedupe store.Dedupe) (http.Handler, error) {
 	secrets := a.cfg.WebhookSecrets
 	if a.dev != nil && len(secrets) == 0 {
 		secrets = []string{a.dev.secret} // generated at start, printed in the banner
@@ -272,7 +273,7 @@ func (a *App) webhooks(verifier *clerkauth.Verifier, store *sqlstore.Store, revo
 	if err != nil {
 		return nil, err
 	}
-	err = h.Sync(webhook.SyncConfig{Users: verifier.Users(), Orgs: store, Revocations: revocations})
+	err = h.Sync(webhook.SyncConfig{Users: verifier.Users(), Orgs: sqlStore, Revocations: revocations})
 	return h, err
 }
 

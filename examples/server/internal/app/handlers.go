@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/orgctx"
 )
 
@@ -157,8 +158,8 @@ type membersResponse struct {
 // it have checked that {org_id} is the session's active organization (404 otherwise) and,
 // for admin, the role; the list comes from the store the membership webhooks keep.
 type membersHandler struct {
-	orgs  clerkauth.OrgStore
-	users clerkauth.UserStore // profiles, for the admin view; nil for the members view
+	orgs  store.Orgs
+	users store.Users // profiles, for the admin view; nil for the members view
 	log   *slog.Logger
 }
 
@@ -184,7 +185,7 @@ func (h *membersHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case err == nil:
 				email, first, last = u.Email, u.FirstName, u.LastName
-			case !errors.Is(err, clerkauth.ErrNotFound): // not synced yet: empty profile
+			case !errors.Is(err, store.ErrNotFound): // not synced yet: empty profile
 				h.unavailable(w, "reading a member's profile", err)
 				return
 			}
