@@ -15,8 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/unioneyes/authkit/orgctx"
 	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/orgctx"
 )
 
 // Defaults applied by [NewHandler] to zero fields of [HandlerConfig].
