@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/internal/tokenform"
 )
 
 // TokenKind is a kind of credential a request can carry.
@@ -109,16 +110,16 @@ func (c machineChain) VerifyMachineToken(ctx context.Context, token string) (*Pr
 
 // tokenKindOf tells a credential's kind from its form, without verifying it: a JWT is
 // a session token, "ak_", "mt_" and "oat_" prefixes are Clerk's machine tokens, anything
-// else would be a service-account key.
+// else would be a service-account key (tokenform, the rule clerkauth/machine follows too).
 func tokenKindOf(token string) TokenKind {
-	switch {
-	case strings.HasPrefix(token, "ak_"):
+	switch tokenform.Of(token) {
+	case tokenform.APIKey:
 		return KindAPIKey
-	case strings.HasPrefix(token, "mt_"):
+	case tokenform.M2MToken:
 		return KindM2MToken
-	case strings.HasPrefix(token, "oat_"):
+	case tokenform.OAuthToken:
 		return KindOAuthToken
-	case strings.Count(token, ".") == 2:
+	case tokenform.JWT:
 		return KindSession
 	default:
 		return KindServiceAccount
