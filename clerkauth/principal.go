@@ -25,7 +25,7 @@ const (
 	KindM2MToken TokenKind = "m2m_token"
 	// KindOAuthToken is a Clerk OAuth access token ("oat_…"), verified with the Backend API.
 	KindOAuthToken TokenKind = "oauth_token"
-	// KindServiceAccount is a key the service itself issued (StaticAPIKeys).
+	// KindServiceAccount is a key the service itself issued (machine.StaticKeys).
 	KindServiceAccount TokenKind = "service_account"
 )
 
@@ -78,34 +78,11 @@ func (p *Principal) HasScope(scope string) bool {
 
 // MachineVerifier verifies machine credentials (anything that is not a session token).
 // It returns ErrTokenType (wrapped) for a token of a form it does not handle, so several
-// can be chained (FirstMachineVerifier), ErrMachineTokenInvalid, ErrMachineTokenRevoked or
+// can be chained (machine.Chain), ErrMachineTokenInvalid, ErrMachineTokenRevoked or
 // ErrMachineTokenExpired for a credential it refuses, and ErrBackendAPI (or another
 // error) when it cannot tell. It never puts the token in an error.
 type MachineVerifier interface {
 	VerifyMachineToken(ctx context.Context, token string) (*Principal, error)
-}
-
-// machineChain tries verifiers in order.
-type machineChain []MachineVerifier
-
-// FirstMachineVerifier returns a MachineVerifier asking each of verifiers in turn and
-// answering with the first that handles the token's form (does not return ErrTokenType).
-func FirstMachineVerifier(verifiers ...MachineVerifier) MachineVerifier {
-	return machineChain(slices.Clone(verifiers))
-}
-
-func (c machineChain) VerifyMachineToken(ctx context.Context, token string) (*Principal, error) {
-	for _, v := range c {
-		if v == nil {
-			continue
-		}
-		p, err := v.VerifyMachineToken(ctx, token)
-		if errors.Is(err, ErrTokenType) {
-			continue
-		}
-		return p, err
-	}
-	return nil, ErrTokenType
 }
 
 // tokenKindOf tells a credential's kind from its form, without verifying it: a JWT is

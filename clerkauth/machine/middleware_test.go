@@ -1,4 +1,4 @@
-package clerkauth
+package machine
 
 import (
 	"context"
@@ -12,21 +12,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/jwks"
 )
 
-// mapUsers is a minimal UserStore for the package's own tests (the stores of this module
-// import clerkauth, so they cannot serve here).
+// mapUsers is a minimal clerkauth.UserStore whose reads and writes can be made to fail
+// (setFail), standing for a database that is down.
 type mapUsers struct {
 	mu    sync.Mutex
-	users map[string]User
+	users map[string]clerkauth.User
 	fail  bool
 }
 
 var errUsersDown = errors.New("users: database down")
 
-func (m *mapUsers) GetUser(_ context.Context, id string) (*User, error) {
+func (m *mapUsers) GetUser(_ context.Context, id string) (*clerkauth.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail {
@@ -34,12 +35,12 @@ func (m *mapUsers) GetUser(_ context.Context, id string) (*User, error) {
 	}
 	u, ok := m.users[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, clerkauth.ErrNotFound
 	}
 	return &u, nil
 }
 
-func (m *mapUsers) UpsertUser(_ context.Context, u *User) (bool, error) {
+func (m *mapUsers) UpsertUser(_ context.Context, u *clerkauth.User) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail {
@@ -96,7 +97,7 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	e.fake.set(mt, bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_id_1","subject":"mch_cron"}`})
 	// A service account whose name looks like a user id: its name is the operator's
 	// choice, not a Clerk user.
-	static, err := NewStaticAPIKeys(ServiceAccount{Name: "user_billing", KeyHash: HashAPIKey(svcKey), Scopes: []string{"billing"}})
+	static, err := NewStaticKeys(ServiceAccount{Name: "user_billing", KeyHash: HashAPIKey(svcKey), Scopes: []string{"billing"}})
 	require.NoError(t, err)
 
 	iss := clerkauthtest.NewIssuer()
@@ -104,17 +105,17 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	iss.SetClock(e.clock.Now)
 	keys, err := jwks.ParseJSON(iss.JWKS())
 	require.NoError(t, err)
-	store := &mapUsers{users: map[string]User{"user_billing": {ID: "user_billing", DeletedAt: e.clock.Now()}}}
-	cache, err := NewUserCache(store, UserCacheConfig{TTL: time.Hour, Now: e.clock.Now})
+	store := &mapUsers{users: map[string]clerkauth.User{"user_billing": {ID: "user_billing", DeletedAt: e.clock.Now()}}}
+	cache, err := clerkauth.NewUserCache(store, clerkauth.UserCacheConfig{TTL: time.Hour, Now: e.clock.Now})
 	require.NoError(t, err)
-	v, err := NewVerifier(Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache,
-		Machine: FirstMachineVerifier(e.b, static)})
+	v, err := clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache,
+		Machine: Chain(e.b, static)})
 	require.NoError(t, err)
-	h := v.Middleware(Accept(KindSession, KindAPIKey, KindOAuthToken, KindM2MToken, KindServiceAccount))(
+	h := v.Middleware(clerkauth.Accept(clerkauth.KindSession, clerkauth.KindAPIKey, clerkauth.KindOAuthToken, clerkauth.KindM2MToken, clerkauth.KindServiceAccount))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, _ := PrincipalFromContext(r.Context())
+			p, _ := clerkauth.PrincipalFromContext(r.Context())
 			body := string(p.Kind) + " " + p.Subject
-			if u, ok := UserFromContext(r.Context()); ok {
+			if u, ok := clerkauth.UserFromContext(r.Context()); ok {
 				body += " user=" + u.ID
 			}
 			_, _ = w.Write([]byte(body))
@@ -144,9 +145,9 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	}
 	stored, err := store.GetUser(t.Context(), "user_ada")
 	require.NoError(t, err)
-	assert.Equal(t, User{ID: "user_ada"}, *stored, "provisioned with the id only")
+	assert.Equal(t, clerkauth.User{ID: "user_ada"}, *stored, "provisioned with the id only")
 	_, err = store.GetUser(t.Context(), "org_acme")
-	assert.ErrorIs(t, err, ErrNotFound, "an organization is not provisioned as a user")
+	assert.ErrorIs(t, err, clerkauth.ErrNotFound, "an organization is not provisioned as a user")
 
 	// user.deleted through the verifier's cache: every credential acting for the user is
 	// refused at once, as the session is.
@@ -166,9 +167,9 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	e.fake.set(oat, bapiAnswer{body: `{"object":"clerk_idp_oauth_access_token","id":"oat_id_2","client_id":"c","subject":"user_bob"}`})
 	e.b, err = NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: e.fake.URL(), Now: e.clock.Now}) // no cached acceptance
 	require.NoError(t, err)
-	v, err = NewVerifier(Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache, Machine: e.b})
+	v, err = clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache, Machine: e.b})
 	require.NoError(t, err)
-	h = v.Middleware(Accept(KindOAuthToken))(http.NotFoundHandler())
+	h = v.Middleware(clerkauth.Accept(clerkauth.KindOAuthToken))(http.NotFoundHandler())
 	store.setFail(true)
 	rec := do(oat)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
