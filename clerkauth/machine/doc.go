@@ -54,9 +54,9 @@
 // Any client can make up a well-formed token, and each one costs a call against a quota
 // the whole application shares, so calls are budgeted: a token bucket (20 calls a
 // second, a bucket of 40) and 8 calls in flight, shared in three tiers. A token presented
-// for the first time may spend only the upper half of the bucket and of the slots; a
-// token refused for lack of budget and presented again (a client retrying) a quarter
-// more; the revalidation of a credential Clerk accepted may spend everything. So under a
+// for the first time may spend only the upper half of the bucket and of the slots; one
+// refused for lack of budget and presented again (a client retrying), all but the lowest
+// quarter; the revalidation of a credential Clerk accepted, everything. So under a
 // flood of made-up tokens a known credential is never refused and a new one gets in on
 // its first retry; what the tiers cannot tell apart, and the figures the tests measure,
 // are in [BackendAPI]'s documentation. Calls the budget refuses fail at once with
