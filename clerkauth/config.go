@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unioneyes/authkit/clerkauth/internal/typednil"
+
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/unioneyes/authkit/clerkauth/store"
@@ -136,7 +138,7 @@ func (c Config) validate() (*settings, error) {
 		name  string
 		value any
 	}{{"Keys", c.Keys}, {"Users", c.Users}, {"Revocations", c.Revocations}, {"TokenCache", c.TokenCache}, {"Machine", c.Machine}} {
-		if f.value != nil && isNil(f.value) {
+		if f.value != nil && typednil.IsNil(f.value) {
 			return nil, fmt.Errorf("%w: Config.%s is a nil %T", ErrInvalidConfig, f.name, f.value)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 	"github.com/unioneyes/authkit/clerkauth/memstore"
 	"github.com/unioneyes/authkit/jwks"
 )
@@ -115,7 +116,7 @@ func TestNewVerifierRefusesTypedNils(t *testing.T) {
 		nilCache   *clerkauth.UserCache
 		nilStore   *memstore.Store
 		nilTokens  *clerkauth.MemoryTokenCache
-		nilBackend *clerkauth.BackendAPI
+		nilBackend *machine.BackendAPI
 		nilKeys    *jwks.Static
 	)
 	for field, mod := range map[string]func(*clerkauth.Config){

@@ -57,6 +57,21 @@
 // check roles and permissions (403) and keep tokens of one organization out of another's
 // URLs (404).
 //
+// # Machine credentials
+//
+// A route may also take credentials that machines present: Clerk's API keys ("ak_"),
+// M2M tokens ("mt_") and OAuth access tokens ("oat_"), and keys the service issues to its
+// own service accounts. This package holds what a route needs of them: the [Principal]
+// the middleware puts in the context of every authenticated request
+// ([PrincipalFromContext]), the [TokenKind]s, [Accept] to choose the kinds a route takes
+// (sessions only by default), [RequireScope], the errors a route branches on
+// ([ErrMachineTokenInvalid], [ErrBackendAPI], …), and the [MachineVerifier] interface
+// that [Config.Machine] takes. The verifiers themselves are in package clerkauth/machine
+// (machine.BackendAPI, machine.StaticKeys, machine.Chain), which imports this one. A
+// machine credential is taken only from the Authorization header, and one that acts for
+// a user (an OAuth access token, a user's API key) meets that user's checks, as the
+// user's session does.
+//
 // # Stores a request waits for
 //
 // With [Config.Revocations] every request reads the revocation store, and with

@@ -2,10 +2,8 @@ package clerkauth_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -128,33 +126,6 @@ func TestRequireScope(t *testing.T) {
 	rec = httptest.NewRecorder()
 	clerkauth.RequireScope("x")(ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
-}
-
-func TestFirstMachineVerifier(t *testing.T) {
-	notMine := machineFunc(func(ctx context.Context, tok string) (*clerkauth.Principal, error) {
-		return nil, clerkauth.ErrTokenType
-	})
-	mine := machineFunc(func(ctx context.Context, tok string) (*clerkauth.Principal, error) {
-		if strings.HasPrefix(tok, "x") {
-			return &clerkauth.Principal{Kind: clerkauth.KindServiceAccount, ID: tok}, nil
-		}
-		return nil, clerkauth.ErrMachineTokenInvalid
-	})
-	chain := clerkauth.FirstMachineVerifier(notMine, nil, mine)
-	p, err := chain.VerifyMachineToken(t.Context(), "xyz")
-	require.NoError(t, err)
-	require.Equal(t, "xyz", p.ID)
-	_, err = chain.VerifyMachineToken(t.Context(), "abc")
-	require.ErrorIs(t, err, clerkauth.ErrMachineTokenInvalid)
-	_, err = clerkauth.FirstMachineVerifier(notMine).VerifyMachineToken(t.Context(), "abc")
-	require.ErrorIs(t, err, clerkauth.ErrTokenType)
-	require.True(t, errors.Is(err, clerkauth.ErrTokenType))
-}
-
-type machineFunc func(ctx context.Context, token string) (*clerkauth.Principal, error)
-
-func (f machineFunc) VerifyMachineToken(ctx context.Context, token string) (*clerkauth.Principal, error) {
-	return f(ctx, token)
 }
 
 func TestPrincipalOfASession(t *testing.T) {

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/unioneyes/authkit/clerkauth/internal/tokenform"
 )
 
 // TokenKind is a kind of credential a request can carry.
@@ -24,7 +25,7 @@ const (
 	KindM2MToken TokenKind = "m2m_token"
 	// KindOAuthToken is a Clerk OAuth access token ("oat_…"), verified with the Backend API.
 	KindOAuthToken TokenKind = "oauth_token"
-	// KindServiceAccount is a key the service itself issued (StaticAPIKeys).
+	// KindServiceAccount is a key the service itself issued (machine.StaticKeys).
 	KindServiceAccount TokenKind = "service_account"
 )
 
@@ -77,48 +78,25 @@ func (p *Principal) HasScope(scope string) bool {
 
 // MachineVerifier verifies machine credentials (anything that is not a session token).
 // It returns ErrTokenType (wrapped) for a token of a form it does not handle, so several
-// can be chained (FirstMachineVerifier), ErrMachineTokenInvalid, ErrMachineTokenRevoked or
+// can be chained (machine.Chain), ErrMachineTokenInvalid, ErrMachineTokenRevoked or
 // ErrMachineTokenExpired for a credential it refuses, and ErrBackendAPI (or another
 // error) when it cannot tell. It never puts the token in an error.
 type MachineVerifier interface {
 	VerifyMachineToken(ctx context.Context, token string) (*Principal, error)
 }
 
-// machineChain tries verifiers in order.
-type machineChain []MachineVerifier
-
-// FirstMachineVerifier returns a MachineVerifier asking each of verifiers in turn and
-// answering with the first that handles the token's form (does not return ErrTokenType).
-func FirstMachineVerifier(verifiers ...MachineVerifier) MachineVerifier {
-	return machineChain(slices.Clone(verifiers))
-}
-
-func (c machineChain) VerifyMachineToken(ctx context.Context, token string) (*Principal, error) {
-	for _, v := range c {
-		if v == nil {
-			continue
-		}
-		p, err := v.VerifyMachineToken(ctx, token)
-		if errors.Is(err, ErrTokenType) {
-			continue
-		}
-		return p, err
-	}
-	return nil, ErrTokenType
-}
-
 // tokenKindOf tells a credential's kind from its form, without verifying it: a JWT is
 // a session token, "ak_", "mt_" and "oat_" prefixes are Clerk's machine tokens, anything
-// else would be a service-account key.
+// else would be a service-account key (tokenform, the rule clerkauth/machine follows too).
 func tokenKindOf(token string) TokenKind {
-	switch {
-	case strings.HasPrefix(token, "ak_"):
+	switch tokenform.Of(token) {
+	case tokenform.APIKey:
 		return KindAPIKey
-	case strings.HasPrefix(token, "mt_"):
+	case tokenform.M2MToken:
 		return KindM2MToken
-	case strings.HasPrefix(token, "oat_"):
+	case tokenform.OAuthToken:
 		return KindOAuthToken
-	case strings.Count(token, ".") == 2:
+	case tokenform.JWT:
 		return KindSession
 	default:
 		return KindServiceAccount

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/unioneyes/authkit/clerkauth/internal/typednil"
+
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
 
@@ -88,7 +90,7 @@ func NewUserCache(users store.Users, cfg UserCacheConfig) (*UserCache, error) {
 	if users == nil {
 		return nil, fmt.Errorf("%w: a UserCache needs a store", ErrInvalidConfig)
 	}
-	if isNil(users) {
+	if typednil.IsNil(users) {
 		return nil, fmt.Errorf("%w: a UserCache needs a store, not a nil %T", ErrInvalidConfig, users)
 	}
 	if cfg.TTL < 0 || cfg.MaxStale < 0 || cfg.MaxEntries < 0 {

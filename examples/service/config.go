@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 	"github.com/unioneyes/authkit/jwks"
 )
 
 // config is the service's configuration.
 type config struct {
 	addr      string
-	accounts  []clerkauth.ServiceAccount
+	accounts  []machine.ServiceAccount
 	secretKey string // secret: never logged
 	apiURL    string
 	jwtKey    string
@@ -50,15 +51,15 @@ func loadConfig(lookup func(string) (string, bool)) (config, error) {
 
 // parseAccounts reads SERVICE_API_KEY_HASHES: entries separated by ';' or white space,
 // each "name:sha256hex" or "name:sha256hex:scope,scope" (scopes may contain ':').
-// clerkauth.NewStaticAPIKeys then checks names, hashes and scopes.
-func parseAccounts(s string) ([]clerkauth.ServiceAccount, error) {
-	var accounts []clerkauth.ServiceAccount
+// machine.NewStaticKeys then checks names, hashes and scopes.
+func parseAccounts(s string) ([]machine.ServiceAccount, error) {
+	var accounts []machine.ServiceAccount
 	for i, entry := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' || r == '\n' }) {
 		parts := strings.SplitN(entry, ":", 3)
 		if len(parts) < 2 {
 			return nil, fmt.Errorf("entry %d is not name:sha256hex[:scope,…]", i+1)
 		}
-		a := clerkauth.ServiceAccount{Name: parts[0], KeyHash: parts[1]}
+		a := machine.ServiceAccount{Name: parts[0], KeyHash: parts[1]}
 		if len(parts) == 3 && parts[2] != "" {
 			a.Scopes = strings.Split(parts[2], ",")
 		}
@@ -67,7 +68,7 @@ func parseAccounts(s string) ([]clerkauth.ServiceAccount, error) {
 	if len(accounts) == 0 {
 		return nil, nil
 	}
-	if _, err := clerkauth.NewStaticAPIKeys(accounts...); err != nil {
+	if _, err := machine.NewStaticKeys(accounts...); err != nil {
 		return nil, err
 	}
 	return accounts, nil
@@ -79,14 +80,14 @@ func newVerifier(ctx context.Context, c config, logger *slog.Logger) (v *clerkau
 	closeKeys = func() {}
 	var machines []clerkauth.MachineVerifier
 	if len(c.accounts) > 0 {
-		static, err := clerkauth.NewStaticAPIKeys(c.accounts...)
+		static, err := machine.NewStaticKeys(c.accounts...)
 		if err != nil {
 			return nil, nil, err
 		}
 		machines = append(machines, static)
 	}
 	if c.secretKey != "" {
-		backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{SecretKey: c.secretKey, URL: c.apiURL, Logger: logger})
+		backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{SecretKey: c.secretKey, URL: c.apiURL, Logger: logger})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -120,7 +121,7 @@ func newVerifier(ctx context.Context, c config, logger *slog.Logger) (v *clerkau
 		}
 	}
 	v, err = clerkauth.NewVerifier(clerkauth.Config{
-		Keys: keys, Issuer: issuer, Machine: clerkauth.FirstMachineVerifier(machines...),
+		Keys: keys, Issuer: issuer, Machine: machine.Chain(machines...),
 	})
 	if err != nil {
 		closeKeys()

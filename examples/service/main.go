@@ -1,7 +1,7 @@
 // Command service shows machine credentials: an API that integrations call with a key
 // rather than a user's session. It accepts
 //
-//   - service-account keys the service issued itself (clerkauth.StaticAPIKeys), configured
+//   - service-account keys the service issued itself (machine.StaticKeys), configured
 //     by their SHA-256 only, in SERVICE_API_KEY_HASHES;
 //   - Clerk's own machine tokens (API keys "ak_…", M2M tokens "mt_…", OAuth access tokens
 //     "oat_…"), verified with Clerk's Backend API when CLERK_SECRET_KEY is set;
@@ -38,7 +38,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 )
 
 // main runs "genkey" or the service.
@@ -108,12 +108,12 @@ func genKey(out io.Writer, args []string) error {
 	if _, err := parseAccounts(entry); err != nil { // the name and scopes, checked before a key exists
 		return err
 	}
-	key, err := clerkauth.GenerateAPIKey("svc_")
+	key, err := machine.GenerateAPIKey("svc_")
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "key (give it to the client once; it is stored nowhere):\n  %s\nSERVICE_API_KEY_HASHES entry:\n  %s\n",
-		key, serviceEntry(args[0], clerkauth.HashAPIKey(key), args[1:]...))
+		key, serviceEntry(args[0], machine.HashAPIKey(key), args[1:]...))
 	return err
 }
 
@@ -121,7 +121,7 @@ func genKey(out io.Writer, args []string) error {
 // placeholder.
 func serviceEntry(name, hash string, scopes ...string) string {
 	if hash == "" {
-		hash = clerkauth.HashAPIKey("placeholder")
+		hash = machine.HashAPIKey("placeholder")
 	}
 	entry := name + ":" + hash
 	if len(scopes) > 0 && scopes[0] != "" {

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 )
 
 // fakeBackendAPI stands in for Clerk's Backend API: it knows one API key with the
@@ -47,9 +47,9 @@ func fakeBackendAPI(t *testing.T, secretKey string) *httptest.Server {
 func TestService(t *testing.T) {
 	clerk := clerkauthtest.NewIssuer()
 	defer clerk.Close()
-	writer, err := clerkauth.GenerateAPIKey("svc_")
+	writer, err := machine.GenerateAPIKey("svc_")
 	require.NoError(t, err)
-	reader, err := clerkauth.GenerateAPIKey("svc_")
+	reader, err := machine.GenerateAPIKey("svc_")
 	require.NoError(t, err)
 	backend := fakeBackendAPI(t, clerk.SecretKey())
 
@@ -58,8 +58,8 @@ func TestService(t *testing.T) {
 		"CLERK_ISSUER":     clerk.Issuer(),
 		"CLERK_SECRET_KEY": clerk.SecretKey(),
 		"CLERK_API_URL":    backend.URL + "/v1",
-		"SERVICE_API_KEY_HASHES": "reports-bot:" + clerkauth.HashAPIKey(writer) + ":reports:write,reports:read;" +
-			"dashboard:" + clerkauth.HashAPIKey(reader) + ":reports:read",
+		"SERVICE_API_KEY_HASHES": "reports-bot:" + machine.HashAPIKey(writer) + ":reports:write,reports:read;" +
+			"dashboard:" + machine.HashAPIKey(reader) + ":reports:read",
 	}
 	cfg, err := loadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	require.NoError(t, err)
@@ -157,10 +157,10 @@ func assertRefusal(t *testing.T, w *httptest.ResponseRecorder) {
 }
 
 func TestParseAccounts(t *testing.T) {
-	h1, h2 := clerkauth.HashAPIKey("one"), clerkauth.HashAPIKey("two")
+	h1, h2 := machine.HashAPIKey("one"), machine.HashAPIKey("two")
 	got, err := parseAccounts(" a:" + h1 + ":x:read,x:write ;\n b:" + h2 + " ")
 	require.NoError(t, err)
-	assert.Equal(t, []clerkauth.ServiceAccount{
+	assert.Equal(t, []machine.ServiceAccount{
 		{Name: "a", KeyHash: h1, Scopes: []string{"x:read", "x:write"}},
 		{Name: "b", KeyHash: h2},
 	}, got)
@@ -169,14 +169,14 @@ func TestParseAccounts(t *testing.T) {
 	assert.Empty(t, got)
 
 	for _, bad := range []string{
-		"a",                             // no hash
-		"a:nothex",                      // not a hash
-		"a:" + h1 + ";a:" + h2,          // duplicate name
-		"a:" + h1 + ";b:" + h1,          // shared hash
-		"a:" + h1 + ":x,,y",             // empty scope
-		":" + h1,                        // no name
-		"a:" + clerkauth.HashAPIKey(""), // the empty key
-		"a:" + h1 + ":read,read",        // duplicate scope
+		"a",                           // no hash
+		"a:nothex",                    // not a hash
+		"a:" + h1 + ";a:" + h2,        // duplicate name
+		"a:" + h1 + ";b:" + h1,        // shared hash
+		"a:" + h1 + ":x,,y",           // empty scope
+		":" + h1,                      // no name
+		"a:" + machine.HashAPIKey(""), // the empty key
+		"a:" + h1 + ":read,read",      // duplicate scope
 	} {
 		_, err := parseAccounts(bad)
 		assert.Error(t, err, bad)
@@ -184,7 +184,7 @@ func TestParseAccounts(t *testing.T) {
 }
 
 func TestLoadConfigErrors(t *testing.T) {
-	h := clerkauth.HashAPIKey("k")
+	h := machine.HashAPIKey("k")
 	for name, env := range map[string]map[string]string{
 		"no machine credential": {"CLERK_PUBLISHABLE_KEY": "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k"},
 		"no session keys":       {"SERVICE_API_KEY_HASHES": "a:" + h},
@@ -205,10 +205,10 @@ func TestGenKey(t *testing.T) {
 	key := strings.TrimSpace(lines[1])
 	entry := strings.TrimSpace(lines[3])
 	assert.True(t, strings.HasPrefix(key, "svc_"), key)
-	assert.Equal(t, "reports-bot:"+clerkauth.HashAPIKey(key)+":reports:write", entry)
+	assert.Equal(t, "reports-bot:"+machine.HashAPIKey(key)+":reports:write", entry)
 	accounts, err := parseAccounts(entry)
 	require.NoError(t, err)
-	static, err := clerkauth.NewStaticAPIKeys(accounts...)
+	static, err := machine.NewStaticKeys(accounts...)
 	require.NoError(t, err)
 	p, err := static.VerifyMachineToken(context.Background(), key)
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 	"github.com/unioneyes/authkit/clerkauth/redisstore"
 	"github.com/unioneyes/authkit/clerkauth/sqlstore"
 	"github.com/unioneyes/authkit/clerkauth/store"
@@ -115,11 +116,11 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		// answers 503 until then.
 		deps["keys"] = a.keys
 	}
-	var machine clerkauth.MachineVerifier
+	var machines clerkauth.MachineVerifier
 	if cfg.SecretKey != "" {
 		// No route of this server takes machine tokens yet; a route that adds
 		// clerkauth.Accept(clerkauth.KindAPIKey, …) gets them verified here.
-		if machine, err = clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{SecretKey: cfg.SecretKey, URL: cfg.APIURL, Logger: a.log}); err != nil {
+		if machines, err = machine.NewBackendAPI(machine.BackendAPIConfig{SecretKey: cfg.SecretKey, URL: cfg.APIURL, Logger: a.log}); err != nil {
 			return nil, err
 		}
 	}
@@ -133,7 +134,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 		AuthorizedParties: cfg.AuthorizedParties,
 		Users:             users,
 		Revocations:       revocations,
-		Machine:           machine,
+		Machine:           machines,
 	})
 	if err != nil {
 		return nil, err

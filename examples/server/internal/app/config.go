@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/unioneyes/authkit/audit"
-	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 	"github.com/unioneyes/authkit/jwks"
 	"github.com/unioneyes/authkit/webhook"
 )
@@ -98,7 +98,7 @@ type Config struct {
 	// SecretKey is CLERK_SECRET_KEY. Secret. When set, machine tokens (API keys, M2M and
 	// OAuth tokens) are verified with the Backend API, whatever the key source.
 	SecretKey string
-	// APIURL is CLERK_API_URL, the Backend API (default clerkauth.DefaultBackendAPIURL).
+	// APIURL is CLERK_API_URL, the Backend API (default machine.DefaultBackendAPIURL).
 	APIURL string
 	// PublishableKey is CLERK_PUBLISHABLE_KEY.
 	PublishableKey string
@@ -228,7 +228,7 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			bad(EnvAPIURL, "%v", err)
 		}
 	default:
-		c.APIURL = clerkauth.DefaultBackendAPIURL
+		c.APIURL = machine.DefaultBackendAPIURL
 	}
 	var pk jwks.PublishableKey
 	if c.PublishableKey != "" {

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 )
 
 // env is a fake environment for LoadConfig.
@@ -46,7 +46,7 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, "127.0.0.1:8000", c.Addr, "dev mode listens on loopback by default")
 			assert.Equal(t, "sqlite:authkit.db", c.DatabaseURL)
 			assert.Equal(t, "authkit:", c.RedisPrefix)
-			assert.Equal(t, clerkauth.DefaultBackendAPIURL, c.APIURL)
+			assert.Equal(t, machine.DefaultBackendAPIURL, c.APIURL)
 			assert.Empty(t, c.Issuer)
 			assert.Empty(t, c.WebhookSecrets)
 			assert.Empty(t, c.Warnings, "no authorized-parties warning in dev mode")

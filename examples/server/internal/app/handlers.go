@@ -125,7 +125,7 @@ type orgResponse struct {
 // organization. A deactivated user never gets here: the middleware answers 403.
 func handleMe(w http.ResponseWriter, r *http.Request) {
 	u, ok := clerkauth.UserFromContext(r.Context())
-	if !ok { // cannot happen: the verifier has a UserStore
+	if !ok { // cannot happen: the verifier has a user cache
 		orgctx.Refuse(w, http.StatusInternalServerError, orgctx.CodeInternal, "no user")
 		return
 	}

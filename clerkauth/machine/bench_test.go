@@ -1,4 +1,4 @@
-package clerkauth_test
+package machine_test
 
 import (
 	"crypto/sha256"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 )
 
 // BenchmarkBackendAPI compares a cached verification (the baseline: no call to Clerk)
@@ -30,7 +30,7 @@ func BenchmarkBackendAPI(b *testing.B) {
 			`"revoked":false,"revocation_reason":null,"expired":false,"expiration":null}`)
 	}))
 	b.Cleanup(clerk.Close)
-	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+	backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{
 		SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", CacheSize: 1 << 20,
 		Logger: slog.New(slog.DiscardHandler),
 		// Cold calls are measured here, not the limits (BenchmarkBackendAPIFlood).
@@ -78,7 +78,7 @@ func BenchmarkBackendAPIFlood(b *testing.B) {
 	b.Cleanup(clerk.Close)
 	// A stopped clock: the cached token never expires, the spent budget never refills.
 	stopped := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
-	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+	backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{
 		SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", CacheSize: 1 << 20,
 		Logger:            slog.New(slog.DiscardHandler),
 		MaxCallsPerSecond: 1, MaxCallBurst: 1,
@@ -99,7 +99,7 @@ func BenchmarkBackendAPIFlood(b *testing.B) {
 	}
 	refused := func() {
 		_, err := backend.VerifyMachineToken(b.Context(), fmt.Sprintf("ak_flood_%016d", n.Add(1)))
-		if !errors.Is(err, clerkauth.ErrBackendAPIRateLimited) {
+		if !errors.Is(err, machine.ErrBackendAPIRateLimited) {
 			b.Fatalf("a flooding token: %v, want ErrBackendAPIRateLimited", err)
 		}
 	}
@@ -142,7 +142,7 @@ func BenchmarkBackendAPIFloodRealTime(b *testing.B) {
 	b.Cleanup(clerk.Close)
 	var perSecond, madeUpPerSecond, interruptions, acceptMS float64
 	for b.Loop() {
-		backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+		backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{
 			SecretKey: "sk_test_bench", URL: clerk.URL + "/v1", MaxCacheTTL: 2 * time.Second,
 			Logger: slog.New(slog.DiscardHandler),
 		})
@@ -190,7 +190,7 @@ func BenchmarkBackendAPIFloodRealTime(b *testing.B) {
 					accepted = time.Since(first)
 					return
 				}
-				if !errors.Is(err, clerkauth.ErrBackendAPIRateLimited) {
+				if !errors.Is(err, machine.ErrBackendAPIRateLimited) {
 					b.Errorf("the new key: %v", err)
 					return
 				}
@@ -217,24 +217,24 @@ func BenchmarkBackendAPIFloodRealTime(b *testing.B) {
 	b.ReportMetric(0, "ns/op") // one 4 s scenario per iteration: the time says nothing
 }
 
-// BenchmarkStaticAPIKeys compares the floor (the SHA-256 of the key, which any
-// verification of a hashed key must compute) with StaticAPIKeys holding 1 and 20
+// BenchmarkStaticKeys compares the floor (the SHA-256 of the key, which any
+// verification of a hashed key must compute) with StaticKeys holding 1 and 20
 // accounts, the matching one last. "x-sha256" is the verification's time over the floor's.
-func BenchmarkStaticAPIKeys(b *testing.B) {
+func BenchmarkStaticKeys(b *testing.B) {
 	for _, accounts := range []int{1, 20} {
 		b.Run(fmt.Sprintf("accounts=%d", accounts), func(b *testing.B) {
-			list := make([]clerkauth.ServiceAccount, accounts)
+			list := make([]machine.ServiceAccount, accounts)
 			var key string
 			for i := range list {
-				k, err := clerkauth.GenerateAPIKey("svc_")
+				k, err := machine.GenerateAPIKey("svc_")
 				if err != nil {
 					b.Fatal(err)
 				}
 				key = k
-				list[i] = clerkauth.ServiceAccount{Name: fmt.Sprint("svc-", i), KeyHash: clerkauth.HashAPIKey(k),
+				list[i] = machine.ServiceAccount{Name: fmt.Sprint("svc-", i), KeyHash: machine.HashAPIKey(k),
 					Scopes: []string{"jobs:read", "jobs:write"}}
 			}
-			s, err := clerkauth.NewStaticAPIKeys(list...)
+			s, err := machine.NewStaticKeys(list...)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -249,4 +249,37 @@ func BenchmarkStaticAPIKeys(b *testing.B) {
 			_ = sink
 		})
 	}
+}
+
+// runRatioNamed measures baseline and subject three ways in one run: each alone (ns/op
+// and allocs/op of its own), then interleaved, call after call, so that both see the
+// same machine load; the interleaved sub-benchmark reports subject's time over
+// baseline's as "x-<name>". (The same runner as clerkauth's bench_test.go.)
+func runRatioNamed(b *testing.B, name string, baseline, subject func()) {
+	b.Run(name, func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			baseline()
+		}
+	})
+	b.Run("subject", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			subject()
+		}
+	})
+	b.Run("ratio", func(b *testing.B) {
+		var base, subj time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			baseline()
+			t1 := time.Now()
+			subject()
+			subj += time.Since(t1)
+			base += t1.Sub(t0)
+		}
+		b.ReportMetric(float64(subj)/float64(base), "x-"+name)
+		b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), name+"-ns/op")
+		b.ReportMetric(float64(subj.Nanoseconds())/float64(b.N), "subject-ns/op")
+	})
 }

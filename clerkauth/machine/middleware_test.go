@@ -1,4 +1,4 @@
-package clerkauth
+package machine
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unioneyes/authkit/clerkauth"
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/clerkauth/store"
 	"github.com/unioneyes/authkit/jwks"
 )
 
-// mapUsers is a minimal store.Users for the package's own tests (the stores of this module
-// import clerkauth, so they cannot serve here).
+// mapUsers is a minimal store.Users whose reads and writes can be made to fail
+// (setFail), standing for a database that is down.
 type mapUsers struct {
 	mu    sync.Mutex
 	users map[string]store.User
@@ -97,7 +98,7 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	e.fake.set(mt, bapiAnswer{body: `{"object":"machine_to_machine_token","id":"mt_id_1","subject":"mch_cron"}`})
 	// A service account whose name looks like a user id: its name is the operator's
 	// choice, not a Clerk user.
-	static, err := NewStaticAPIKeys(ServiceAccount{Name: "user_billing", KeyHash: HashAPIKey(svcKey), Scopes: []string{"billing"}})
+	static, err := NewStaticKeys(ServiceAccount{Name: "user_billing", KeyHash: HashAPIKey(svcKey), Scopes: []string{"billing"}})
 	require.NoError(t, err)
 
 	iss := clerkauthtest.NewIssuer()
@@ -106,16 +107,16 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	keys, err := jwks.ParseJSON(iss.JWKS())
 	require.NoError(t, err)
 	users := &mapUsers{users: map[string]store.User{"user_billing": {ID: "user_billing", DeletedAt: e.clock.Now()}}}
-	cache, err := NewUserCache(users, UserCacheConfig{TTL: time.Hour, Now: e.clock.Now})
+	cache, err := clerkauth.NewUserCache(users, clerkauth.UserCacheConfig{TTL: time.Hour, Now: e.clock.Now})
 	require.NoError(t, err)
-	v, err := NewVerifier(Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache,
-		Machine: FirstMachineVerifier(e.b, static)})
+	v, err := clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache,
+		Machine: Chain(e.b, static)})
 	require.NoError(t, err)
-	h := v.Middleware(Accept(KindSession, KindAPIKey, KindOAuthToken, KindM2MToken, KindServiceAccount))(
+	h := v.Middleware(clerkauth.Accept(clerkauth.KindSession, clerkauth.KindAPIKey, clerkauth.KindOAuthToken, clerkauth.KindM2MToken, clerkauth.KindServiceAccount))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, _ := PrincipalFromContext(r.Context())
+			p, _ := clerkauth.PrincipalFromContext(r.Context())
 			body := string(p.Kind) + " " + p.Subject
-			if u, ok := UserFromContext(r.Context()); ok {
+			if u, ok := clerkauth.UserFromContext(r.Context()); ok {
 				body += " user=" + u.ID
 			}
 			_, _ = w.Write([]byte(body))
@@ -167,9 +168,9 @@ func TestMachineCredentialsOfAUserMeetTheUserChecks(t *testing.T) {
 	e.fake.set(oat, bapiAnswer{body: `{"object":"clerk_idp_oauth_access_token","id":"oat_id_2","client_id":"c","subject":"user_bob"}`})
 	e.b, err = NewBackendAPI(BackendAPIConfig{SecretKey: bapiTestSecret, URL: e.fake.URL(), Now: e.clock.Now}) // no cached acceptance
 	require.NoError(t, err)
-	v, err = NewVerifier(Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache, Machine: e.b})
+	v, err = clerkauth.NewVerifier(clerkauth.Config{Keys: keys, Issuer: iss.Issuer(), Now: e.clock.Now, Users: cache, Machine: e.b})
 	require.NoError(t, err)
-	h = v.Middleware(Accept(KindOAuthToken))(http.NotFoundHandler())
+	h = v.Middleware(clerkauth.Accept(clerkauth.KindOAuthToken))(http.NotFoundHandler())
 	users.setFail(true)
 	rec := do(oat)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())

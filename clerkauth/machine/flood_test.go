@@ -1,4 +1,4 @@
-package clerkauth
+package machine
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/unioneyes/authkit/clerkauth"
 )
 
 // bapiFlood is a scenario of F3 in simulated time (the injected clock; the calls go to
@@ -86,7 +88,7 @@ func (s bapiFlood) run(t *testing.T) bapiFloodFigures {
 		}
 		if p, err := e.b.VerifyMachineToken(context.Background(), token); err == nil {
 			t.Fatalf("made-up token accepted: %+v", p)
-		} else if !errors.Is(err, ErrMachineTokenInvalid) && !errors.Is(err, ErrBackendAPIRateLimited) {
+		} else if !errors.Is(err, clerkauth.ErrMachineTokenInvalid) && !errors.Is(err, ErrBackendAPIRateLimited) {
 			t.Fatalf("made-up token: %v", err)
 		}
 		f.madeUp++

@@ -1,12 +1,15 @@
-package clerkauth
+// Package typednil tells a nil value behind an interface, so that constructors of
+// clerkauth and clerkauth/machine refuse a typed nil (a nil *UserCache given as a
+// store.Users, say) at construction instead of panicking on first use.
+package typednil
 
 import "reflect"
 
-// isNil reports whether v is nil, or an interface value holding a nil pointer, map,
+// IsNil reports whether v is nil, or an interface value holding a nil pointer, map,
 // slice, func, channel or interface: NewVerifier and NewUserCache refuse a typed nil
 // (a nil *UserCache given as Config.Users, say) when they build, instead of the first
 // request panicking on it.
-func isNil(v any) bool {
+func IsNil(v any) bool {
 	if v == nil {
 		return true
 	}

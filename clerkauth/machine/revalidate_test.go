@@ -1,4 +1,4 @@
-package clerkauth
+package machine
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/unioneyes/authkit/clerkauth"
 )
 
 // settle waits for the background revalidations started so far.
@@ -64,9 +66,9 @@ func TestBackendAPIRevalidationDropsARefusedCredential(t *testing.T) {
 		answer bapiAnswer
 		want   error
 	}{
-		{"revoked", bapiAnswer{body: `{"object":"api_key","id":"ak_good","subject":"user_1","revoked":true}`}, ErrMachineTokenRevoked},
-		{"expired", bapiAnswer{body: `{"object":"api_key","id":"ak_good","subject":"user_1","expired":true}`}, ErrMachineTokenExpired},
-		{"unknown", bapiAnswer{status: http.StatusNotFound, body: clerkNotFound}, ErrMachineTokenInvalid},
+		{"revoked", bapiAnswer{body: `{"object":"api_key","id":"ak_good","subject":"user_1","revoked":true}`}, clerkauth.ErrMachineTokenRevoked},
+		{"expired", bapiAnswer{body: `{"object":"api_key","id":"ak_good","subject":"user_1","expired":true}`}, clerkauth.ErrMachineTokenExpired},
+		{"unknown", bapiAnswer{status: http.StatusNotFound, body: clerkNotFound}, clerkauth.ErrMachineTokenInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" in the background", func(t *testing.T) {
@@ -148,7 +150,7 @@ func TestBackendAPIStaleIfError(t *testing.T) {
 					served = e.clock.Now().Sub(start)
 				}
 				assert.Equal(t, DefaultMachineCacheTTL+grace-time.Second, served, "served until MaxCacheTTL + StaleIfError")
-				require.ErrorIs(t, last, ErrBackendAPI)
+				require.ErrorIs(t, last, clerkauth.ErrBackendAPI)
 				if f.also != nil {
 					require.ErrorIs(t, last, f.also)
 				}
@@ -194,7 +196,7 @@ func TestBackendAPIStaleIfError(t *testing.T) {
 		}
 		e.clock.Advance(DefaultMachineStaleIfError - 10*time.Second)
 		_, err = e.b.VerifyMachineToken(context.Background(), bapiAK)
-		require.ErrorIs(t, err, ErrBackendAPI, "the grace has run out")
+		require.ErrorIs(t, err, clerkauth.ErrBackendAPI, "the grace has run out")
 	})
 
 	t.Run("idle credential past the grace", func(t *testing.T) {

@@ -1,12 +1,17 @@
-package clerkauth
+package machine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/unioneyes/authkit/clerkauth"
 )
 
 // bapiTier is the standing of a call to the Backend API. The budget keeps a reserve for
@@ -147,4 +152,38 @@ func (r *bapiRetried) forget(fp uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.seen, fp)
+}
+
+// acquire admits one call of tier to the Backend API at now, or refuses it at once with
+// an error wrapping clerkauth.ErrBackendAPI and ErrBackendAPIThrottled (a 429's pause is
+// running) or ErrBackendAPIRateLimited (the tier's share of the calls in flight or of the
+// calls-per-second budget is spent). An admitted call holds a slot until release. A
+// refusal spends nothing: a pause is checked first.
+func (b *BackendAPI) acquire(ep *bapiEndpoint, tier bapiTier, now time.Time) error {
+	if until, paused := b.pause.active(now); paused {
+		b.notCalled(ep, tier, "clerk_retry_after", slog.Time("until", until))
+		return fmt.Errorf("%w: %w: no call until %s (Clerk's Retry-After)", clerkauth.ErrBackendAPI, ErrBackendAPIThrottled,
+			until.UTC().Format(time.RFC3339))
+	}
+	if reason, ok := b.budget.take(now, tier); !ok {
+		b.notCalled(ep, tier, reason)
+		return fmt.Errorf("%w: %w: %s (%s tier)", clerkauth.ErrBackendAPI, ErrBackendAPIRateLimited, reason, tier)
+	}
+	return nil
+}
+
+// release ends a call admitted by acquire.
+func (b *BackendAPI) release() { b.budget.done() }
+
+// notCalled logs a call not made because of a limit, at most once per bapiWarnLogEvery
+// (a flood of made-up tokens must not flood the logs too).
+func (b *BackendAPI) notCalled(ep *bapiEndpoint, tier bapiTier, reason string, attrs ...slog.Attr) {
+	ok, suppressed := b.limitLog.allow(b.now(), bapiWarnLogEvery)
+	if !ok {
+		return
+	}
+	attrs = append(attrs, slog.String("reason", reason), slog.String("kind", string(ep.kind)),
+		slog.String("tier", tier.String()), slog.Int("suppressed", suppressed))
+	b.log.LogAttrs(context.Background(), slog.LevelWarn,
+		"machine: Clerk Backend API call not made: limit reached", attrs...)
 }

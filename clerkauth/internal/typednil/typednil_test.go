@@ -1,4 +1,4 @@
-package clerkauth
+package typednil
 
 import (
 	"context"
@@ -46,9 +46,9 @@ func TestIsNil(t *testing.T) {
 		"empty map":           {mapStore{}, false},
 		"struct value":        {valueStore{}, false},
 	} {
-		t.Run(name, func(t *testing.T) { assert.Equal(t, tc.want, isNil(tc.v)) })
+		t.Run(name, func(t *testing.T) { assert.Equal(t, tc.want, IsNil(tc.v)) })
 	}
-	assert.False(t, isNil(0))
-	assert.True(t, isNil([]int(nil)))
-	assert.True(t, isNil((chan int)(nil)))
+	assert.False(t, IsNil(0))
+	assert.True(t, IsNil([]int(nil)))
+	assert.True(t, IsNil((chan int)(nil)))
 }

@@ -1,4 +1,4 @@
-package clerkauth_test
+package machine_test
 
 import (
 	"context"
@@ -13,29 +13,30 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 )
 
 func staticTestKey(t testing.TB, prefix string) string {
 	t.Helper()
-	k, err := clerkauth.GenerateAPIKey(prefix)
+	k, err := machine.GenerateAPIKey(prefix)
 	require.NoError(t, err)
 	return k
 }
 
-func TestStaticAPIKeysVerify(t *testing.T) {
+func TestStaticKeysVerify(t *testing.T) {
 	keys := make([]string, 20)
-	accounts := make([]clerkauth.ServiceAccount, len(keys))
+	accounts := make([]machine.ServiceAccount, len(keys))
 	for i := range keys {
 		keys[i] = staticTestKey(t, "svc_")
-		accounts[i] = clerkauth.ServiceAccount{
+		accounts[i] = machine.ServiceAccount{
 			Name:    fmt.Sprintf("worker-%d", i),
-			KeyHash: clerkauth.HashAPIKey(keys[i]),
+			KeyHash: machine.HashAPIKey(keys[i]),
 			Scopes:  []string{"jobs:read", fmt.Sprintf("queue:%d", i)},
 		}
 	}
 	accounts[7].KeyHash = strings.ToUpper(accounts[7].KeyHash) // either case of hex
 	accounts[3].Scopes = nil
-	s, err := clerkauth.NewStaticAPIKeys(accounts...)
+	s, err := machine.NewStaticKeys(accounts...)
 	require.NoError(t, err)
 
 	// Every account is found, wherever it sits in the list (all hashes are compared).
@@ -60,7 +61,7 @@ func TestStaticAPIKeysVerify(t *testing.T) {
 		{"key with a character less", keys[0][:len(keys[0])-1], clerkauth.ErrMachineTokenInvalid},
 		{"the hash itself", accounts[0].KeyHash, clerkauth.ErrMachineTokenInvalid},
 		{"empty", "", clerkauth.ErrMachineTokenInvalid},
-		{"too long", strings.Repeat("k", clerkauth.MaxServiceAccountKeyBytes+1), clerkauth.ErrMachineTokenInvalid},
+		{"too long", strings.Repeat("k", machine.MaxServiceAccountKeyBytes+1), clerkauth.ErrMachineTokenInvalid},
 		{"clerk api key", "ak_" + keys[0], clerkauth.ErrTokenType},
 		{"clerk m2m token", "mt_abc", clerkauth.ErrTokenType},
 		{"clerk oauth token", "oat_abc", clerkauth.ErrTokenType},
@@ -77,18 +78,18 @@ func TestStaticAPIKeysVerify(t *testing.T) {
 	}
 
 	// A key exactly MaxServiceAccountKeyBytes long is still hashed and compared.
-	long := strings.Repeat("k", clerkauth.MaxServiceAccountKeyBytes)
-	s2, err := clerkauth.NewStaticAPIKeys(clerkauth.ServiceAccount{Name: "long", KeyHash: clerkauth.HashAPIKey(long)})
+	long := strings.Repeat("k", machine.MaxServiceAccountKeyBytes)
+	s2, err := machine.NewStaticKeys(machine.ServiceAccount{Name: "long", KeyHash: machine.HashAPIKey(long)})
 	require.NoError(t, err)
 	p, err := s2.VerifyMachineToken(context.Background(), long)
 	require.NoError(t, err)
 	assert.Equal(t, "long", p.ID)
 }
 
-func TestStaticAPIKeysScopesAreCopied(t *testing.T) {
+func TestStaticKeysScopesAreCopied(t *testing.T) {
 	key := staticTestKey(t, "")
 	scopes := []string{"read", "write"}
-	s, err := clerkauth.NewStaticAPIKeys(clerkauth.ServiceAccount{Name: "a", KeyHash: clerkauth.HashAPIKey(key), Scopes: scopes})
+	s, err := machine.NewStaticKeys(machine.ServiceAccount{Name: "a", KeyHash: machine.HashAPIKey(key), Scopes: scopes})
 	require.NoError(t, err)
 	scopes[0] = "admin" // the configuration is copied
 
@@ -105,35 +106,35 @@ func TestStaticAPIKeysScopesAreCopied(t *testing.T) {
 	assert.False(t, q.HasScope("admin"))
 }
 
-func TestNewStaticAPIKeysRefusesBadConfig(t *testing.T) {
-	h1 := clerkauth.HashAPIKey("key-one")
-	h2 := clerkauth.HashAPIKey("key-two")
-	acct := func(name, hash string, scopes ...string) clerkauth.ServiceAccount {
-		return clerkauth.ServiceAccount{Name: name, KeyHash: hash, Scopes: scopes}
+func TestNewStaticKeysRefusesBadConfig(t *testing.T) {
+	h1 := machine.HashAPIKey("key-one")
+	h2 := machine.HashAPIKey("key-two")
+	acct := func(name, hash string, scopes ...string) machine.ServiceAccount {
+		return machine.ServiceAccount{Name: name, KeyHash: hash, Scopes: scopes}
 	}
 	for _, tt := range []struct {
 		name     string
-		accounts []clerkauth.ServiceAccount
+		accounts []machine.ServiceAccount
 	}{
 		{"none", nil},
-		{"empty name", []clerkauth.ServiceAccount{acct("", h1)}},
-		{"spaces around name", []clerkauth.ServiceAccount{acct(" a", h1)}},
-		{"control in name", []clerkauth.ServiceAccount{acct("a\nb", h1)}},
-		{"duplicate name", []clerkauth.ServiceAccount{acct("a", h1), acct("a", h2)}},
-		{"empty hash", []clerkauth.ServiceAccount{acct("a", "")}},
-		{"short hash", []clerkauth.ServiceAccount{acct("a", h1[:63])}},
-		{"long hash", []clerkauth.ServiceAccount{acct("a", h1+"0")}},
-		{"not hex", []clerkauth.ServiceAccount{acct("a", "z"+h1[1:])}},
-		{"a key instead of a hash", []clerkauth.ServiceAccount{acct("a", "svc_"+h1[4:])}},
-		{"duplicate hash", []clerkauth.ServiceAccount{acct("a", h1), acct("b", h1)}},
-		{"duplicate hash in another case", []clerkauth.ServiceAccount{acct("a", h1), acct("b", strings.ToUpper(h1))}},
-		{"hash of the empty key", []clerkauth.ServiceAccount{acct("a", clerkauth.HashAPIKey(""))}},
-		{"empty scope", []clerkauth.ServiceAccount{acct("a", h1, "read", "")}},
-		{"scope with space", []clerkauth.ServiceAccount{acct("a", h1, "read write")}},
-		{"duplicate scope", []clerkauth.ServiceAccount{acct("a", h1, "read", "read")}},
+		{"empty name", []machine.ServiceAccount{acct("", h1)}},
+		{"spaces around name", []machine.ServiceAccount{acct(" a", h1)}},
+		{"control in name", []machine.ServiceAccount{acct("a\nb", h1)}},
+		{"duplicate name", []machine.ServiceAccount{acct("a", h1), acct("a", h2)}},
+		{"empty hash", []machine.ServiceAccount{acct("a", "")}},
+		{"short hash", []machine.ServiceAccount{acct("a", h1[:63])}},
+		{"long hash", []machine.ServiceAccount{acct("a", h1+"0")}},
+		{"not hex", []machine.ServiceAccount{acct("a", "z"+h1[1:])}},
+		{"a key instead of a hash", []machine.ServiceAccount{acct("a", "svc_"+h1[4:])}},
+		{"duplicate hash", []machine.ServiceAccount{acct("a", h1), acct("b", h1)}},
+		{"duplicate hash in another case", []machine.ServiceAccount{acct("a", h1), acct("b", strings.ToUpper(h1))}},
+		{"hash of the empty key", []machine.ServiceAccount{acct("a", machine.HashAPIKey(""))}},
+		{"empty scope", []machine.ServiceAccount{acct("a", h1, "read", "")}},
+		{"scope with space", []machine.ServiceAccount{acct("a", h1, "read write")}},
+		{"duplicate scope", []machine.ServiceAccount{acct("a", h1, "read", "read")}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := clerkauth.NewStaticAPIKeys(tt.accounts...)
+			s, err := machine.NewStaticKeys(tt.accounts...)
 			require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 			assert.Nil(t, s)
 		})
@@ -142,16 +143,16 @@ func TestNewStaticAPIKeysRefusesBadConfig(t *testing.T) {
 
 func TestHashAPIKey(t *testing.T) {
 	sum := sha256.Sum256([]byte("svc_example"))
-	assert.Equal(t, hex.EncodeToString(sum[:]), clerkauth.HashAPIKey("svc_example"))
+	assert.Equal(t, hex.EncodeToString(sum[:]), machine.HashAPIKey("svc_example"))
 	// Known answer: SHA-256("abc").
-	assert.Equal(t, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", clerkauth.HashAPIKey("abc"))
+	assert.Equal(t, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", machine.HashAPIKey("abc"))
 }
 
 func TestGenerateAPIKey(t *testing.T) {
 	seen := map[string]bool{}
 	for _, prefix := range []string{"", "svc_", "ak", "mt", "oa", "oat", "AK_", "my-service_", strings.Repeat("p", 32)} {
 		for range 200 {
-			k, err := clerkauth.GenerateAPIKey(prefix)
+			k, err := machine.GenerateAPIKey(prefix)
 			require.NoError(t, err)
 			require.True(t, strings.HasPrefix(k, prefix))
 			require.Len(t, k, len(prefix)+43)
@@ -163,7 +164,7 @@ func TestGenerateAPIKey(t *testing.T) {
 			require.NotContains(t, k, ".")
 
 			// The round trip the configuration relies on.
-			s, err := clerkauth.NewStaticAPIKeys(clerkauth.ServiceAccount{Name: "svc", KeyHash: clerkauth.HashAPIKey(k)})
+			s, err := machine.NewStaticKeys(machine.ServiceAccount{Name: "svc", KeyHash: machine.HashAPIKey(k)})
 			require.NoError(t, err)
 			p, err := s.VerifyMachineToken(context.Background(), k)
 			require.NoError(t, err)
@@ -173,16 +174,16 @@ func TestGenerateAPIKey(t *testing.T) {
 
 	for _, prefix := range []string{"ak_", "mt_", "oat_", "ak_live_", "a.b", ".", "svc key", "svc/", "é", strings.Repeat("p", 33)} {
 		t.Run(prefix, func(t *testing.T) {
-			k, err := clerkauth.GenerateAPIKey(prefix)
+			k, err := machine.GenerateAPIKey(prefix)
 			require.ErrorIs(t, err, clerkauth.ErrInvalidConfig)
 			assert.Empty(t, k)
 		})
 	}
 }
 
-func TestStaticAPIKeysInAChain(t *testing.T) {
+func TestStaticKeysInAChain(t *testing.T) {
 	key := staticTestKey(t, "svc_")
-	s, err := clerkauth.NewStaticAPIKeys(clerkauth.ServiceAccount{Name: "billing", KeyHash: clerkauth.HashAPIKey(key)})
+	s, err := machine.NewStaticKeys(machine.ServiceAccount{Name: "billing", KeyHash: machine.HashAPIKey(key)})
 	require.NoError(t, err)
 	var asked []string
 	clerkLike := staticTestVerifierFunc(func(_ context.Context, token string) (*clerkauth.Principal, error) {
@@ -192,7 +193,7 @@ func TestStaticAPIKeysInAChain(t *testing.T) {
 		}
 		return &clerkauth.Principal{Kind: clerkauth.KindAPIKey, ID: "ak_1"}, nil
 	})
-	chain := clerkauth.FirstMachineVerifier(s, clerkLike)
+	chain := machine.Chain(s, clerkLike)
 
 	p, err := chain.VerifyMachineToken(context.Background(), key)
 	require.NoError(t, err)
@@ -214,18 +215,18 @@ func (f staticTestVerifierFunc) VerifyMachineToken(ctx context.Context, token st
 	return f(ctx, token)
 }
 
-func FuzzStaticAPIKeys(f *testing.F) {
+func FuzzStaticKeys(f *testing.F) {
 	keys := []string{"svc_4q8Jb1n0Lw2c9VtXkZr5yP3mA7sD6fG1hJ0kL9zX8cV", "plain-key", "k"}
-	accounts := make([]clerkauth.ServiceAccount, len(keys))
+	accounts := make([]machine.ServiceAccount, len(keys))
 	for i, k := range keys {
-		accounts[i] = clerkauth.ServiceAccount{Name: fmt.Sprint("acct", i), KeyHash: clerkauth.HashAPIKey(k), Scopes: []string{"s"}}
+		accounts[i] = machine.ServiceAccount{Name: fmt.Sprint("acct", i), KeyHash: machine.HashAPIKey(k), Scopes: []string{"s"}}
 		f.Add(k)
 	}
 	for _, s := range []string{"", "ak_x", "mt_", "oat_abc", "a.b.c", "..", "a.b", "svc_", "plain-key\x00",
-		strings.Repeat("x", clerkauth.MaxServiceAccountKeyBytes+1), "\xff\xfe", "Plain-key"} {
+		strings.Repeat("x", machine.MaxServiceAccountKeyBytes+1), "\xff\xfe", "Plain-key"} {
 		f.Add(s)
 	}
-	s, err := clerkauth.NewStaticAPIKeys(accounts...)
+	s, err := machine.NewStaticKeys(accounts...)
 	if err != nil {
 		f.Fatal(err)
 	}

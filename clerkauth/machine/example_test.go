@@ -1,4 +1,4 @@
-package clerkauth_test
+package machine_test
 
 import (
 	"context"
@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/unioneyes/authkit/clerkauth"
+	"github.com/unioneyes/authkit/clerkauth/machine"
 )
 
 // Verifying Clerk API keys with the Backend API. A fake of the Backend API stands in for
@@ -34,7 +36,7 @@ func ExampleNewBackendAPI() {
 	}))
 	defer clerk.Close()
 
-	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+	backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{
 		SecretKey: "sk_test_example",
 		URL:       clerk.URL + "/v1",
 	})
@@ -92,7 +94,7 @@ func ExampleNewBackendAPI_limits() {
 	defer clerk.Close()
 
 	stopped := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
-	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{
+	backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{
 		SecretKey:          "sk_test_example",
 		URL:                clerk.URL + "/v1",
 		MaxCallsPerSecond:  1,
@@ -113,14 +115,14 @@ func ExampleNewBackendAPI_limits() {
 	for i := range 4 {
 		_, err := backend.VerifyMachineToken(ctx, fmt.Sprintf("ak_made_up_%08d", i))
 		switch {
-		case errors.Is(err, clerkauth.ErrBackendAPIRateLimited):
+		case errors.Is(err, machine.ErrBackendAPIRateLimited):
 			fmt.Println("made-up token refused without a call")
 		case errors.Is(err, clerkauth.ErrMachineTokenInvalid):
 			fmt.Println("made-up token refused by Clerk")
 		}
 	}
 	_, err = backend.VerifyMachineToken(ctx, "ak_live_9c4d1e7a2f")
-	fmt.Println("another key, first try, refused without a call:", errors.Is(err, clerkauth.ErrBackendAPIRateLimited))
+	fmt.Println("another key, first try, refused without a call:", errors.Is(err, machine.ErrBackendAPIRateLimited))
 	_, err = backend.VerifyMachineToken(ctx, "ak_live_9c4d1e7a2f")
 	fmt.Println("another key, retried, accepted:", err == nil)
 	_, err = backend.VerifyMachineToken(ctx, "ak_live_3f9a2c7e1b")
@@ -138,15 +140,15 @@ func ExampleNewBackendAPI_limits() {
 }
 
 // Service-account keys the service issues itself, next to Clerk's machine tokens.
-func ExampleNewStaticAPIKeys() {
+func ExampleNewStaticKeys() {
 	// Once, when provisioning a client: generate a key, hand it over, keep only its hash.
 	//
-	//	key, err := clerkauth.GenerateAPIKey("svc_")
-	//	hash := clerkauth.HashAPIKey(key) // goes in the configuration
+	//	key, err := machine.GenerateAPIKey("svc_")
+	//	hash := machine.HashAPIKey(key) // goes in the configuration
 	const reportsKey = "svc_Qm4x7Zb2Lp9Wc1Vn8Ks3Jd6Hf0Ga5Ty2Ue7Ri4Oo1Pq"
-	static, err := clerkauth.NewStaticAPIKeys(
-		clerkauth.ServiceAccount{Name: "reports", KeyHash: clerkauth.HashAPIKey(reportsKey), Scopes: []string{"invoices:read"}},
-		clerkauth.ServiceAccount{Name: "billing", KeyHash: "89cff7972237793448ca5b22d12c35345596bba5701fc0a505475aba9490862f"},
+	static, err := machine.NewStaticKeys(
+		machine.ServiceAccount{Name: "reports", KeyHash: machine.HashAPIKey(reportsKey), Scopes: []string{"invoices:read"}},
+		machine.ServiceAccount{Name: "billing", KeyHash: "89cff7972237793448ca5b22d12c35345596bba5701fc0a505475aba9490862f"},
 	)
 	if err != nil {
 		fmt.Println(err)
@@ -154,12 +156,12 @@ func ExampleNewStaticAPIKeys() {
 	}
 	// Clerk's API keys, M2M and OAuth tokens go to the Backend API; the others to the
 	// static keys. (No request is made in this example: none of its tokens is Clerk's.)
-	backend, err := clerkauth.NewBackendAPI(clerkauth.BackendAPIConfig{SecretKey: "sk_test_example"})
+	backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{SecretKey: "sk_test_example"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	machines := clerkauth.FirstMachineVerifier(backend, static)
+	machines := machine.Chain(backend, static)
 	ctx := context.Background()
 
 	p, err := machines.VerifyMachineToken(ctx, reportsKey)
@@ -179,4 +181,62 @@ func ExampleNewStaticAPIKeys() {
 	// service_account reports [invoices:read]
 	// true
 	// true
+}
+
+// A route that integrations call, end to end: Clerk API keys (verified with the Backend
+// API, faked here on 127.0.0.1) and the service's own service-account keys, chained,
+// behind the clerkauth middleware and a scope check. This verifier takes machine
+// credentials alone; give it Keys and Issuer too for session tokens.
+func ExampleChain() {
+	clerk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Secret string `json:"secret"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/json")
+		if body.Secret != "ak_live_3f9a2c7e1b" {
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"errors":[{"message":"not found","long_message":"not found","code":"resource_not_found"}]}`)
+			return
+		}
+		fmt.Fprint(w, `{"object":"api_key","id":"ak_0123456789abcdef","subject":"org_2abc","name":"dashboard","scopes":["reports:read"]}`)
+	}))
+	defer clerk.Close()
+
+	backend, err := machine.NewBackendAPI(machine.BackendAPIConfig{SecretKey: "sk_test_example", URL: clerk.URL + "/v1"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	const botKey = "svc_Qm4x7Zb2Lp9Wc1Vn8Ks3Jd6Hf0Ga5Ty2Ue7Ri4Oo1Pq"
+	static, err := machine.NewStaticKeys(machine.ServiceAccount{
+		Name: "reports-bot", KeyHash: machine.HashAPIKey(botKey), Scopes: []string{"reports:read", "reports:write"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	verifier, err := clerkauth.NewVerifier(clerkauth.Config{Machine: machine.Chain(backend, static)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	machines := verifier.Middleware(clerkauth.Accept(clerkauth.KindAPIKey, clerkauth.KindServiceAccount))
+	createReport := machines(clerkauth.RequireScope("reports:write")(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			p, _ := clerkauth.PrincipalFromContext(r.Context())
+			fmt.Fprintf(w, "report created by %s (%s)", p.Subject, p.Kind)
+		})))
+
+	for _, key := range []string{botKey, "ak_live_3f9a2c7e1b", "svc_guessed"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/v1/reports", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		createReport.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 200 report created by reports-bot (service_account)
+	// 403 {"error":"insufficient_scope","detail":"insufficient scope"}
+	// 401 {"error":"invalid_token","detail":"invalid or expired session token"}
 }
