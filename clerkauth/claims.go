@@ -21,7 +21,7 @@ type claims struct {
 
 	// version 1 organization claims
 	orgID, orgSlug, orgRole string
-	orgPerms                []string
+	orgPerms                string // org_permissions' JSON text (decodeStrings)
 	// version 2 organization claim "o"
 	o struct {
 		present                bool
@@ -31,29 +31,40 @@ type claims struct {
 	fva FactorAge
 }
 
+// claimNames are the members of the payload parseClaims reads (member's cases): a key
+// that folds like one of them without being it is refused. oNames and actNames are the
+// same for the members of o and act.
+var (
+	claimNames = []string{"iss", "sub", "sid", "azp", "jti", "sts", "pla", "fea", "exp", "nbf", "iat", "v",
+		"org_id", "org_slug", "org_role", "org_permissions", "o", "act", "fva"}
+	oNames   = []string{"id", "slg", "rol", "per", "fpm"}
+	actNames = []string{"iss", "sid", "sub"}
+)
+
 // parseClaims reads the decoded payload: a JSON object whose registered and Clerk claims
 // have the right types (a NumericDate is a number in (0, 2^53), never a string), with no
-// member twice. Unknown members are validated as JSON and skipped.
+// two members that fold alike and no case variant of a claim read here (see jsonscan.go).
+// Unknown members are validated as JSON and skipped.
 func parseClaims(data string) (claims, error) {
 	c := claims{fva: FactorAge{First: -1, Second: -1}}
-	s := scanner{data: data}
-	if err := s.enterObject(); err != nil {
+	s := newScanner(data)
+	o, err := s.enterObject()
+	if err != nil {
 		return c, fmt.Errorf("%w: payload is not a JSON object", ErrTokenMalformed)
 	}
-	var seen seenKeys
-	for first := true; ; first = false {
-		key, ok, err := s.nextKey(first)
-		if err != nil {
+	for {
+		key, ok, err := s.member(&o, claimNames)
+		switch {
+		case err == errJSON:
 			return c, fmt.Errorf("%w: payload is not valid JSON", ErrTokenMalformed)
+		case err != nil:
+			return c, fmt.Errorf("%w: claim %q %w", ErrTokenMalformed, keyText(key), err)
 		}
 		if !ok {
 			break
 		}
-		if !seen.add(key) {
-			return c, fmt.Errorf("%w: claim %q appears twice (keys compare case-insensitively), or too many claims", ErrTokenMalformed, key)
-		}
 		if err := c.member(&s, key); err != nil {
-			return c, fmt.Errorf("%w: claim %q: %w", ErrTokenMalformed, key, err)
+			return c, fmt.Errorf("%w: claim %q: %w", ErrTokenMalformed, keyText(key), err)
 		}
 	}
 	if err := s.end(); err != nil {
@@ -135,7 +146,7 @@ func numericDate(s *scanner) (float64, bool, error) {
 	}
 	f, err := s.number()
 	if err != nil {
-		return 0, false, errType
+		return 0, false, numberError(err)
 	}
 	if !(f > 0 && f < maxNumericDate) {
 		return 0, false, errRange
@@ -149,35 +160,61 @@ func version(s *scanner) (int, error) {
 		return 0, errType
 	}
 	f, err := s.number()
-	if err != nil || f != math.Trunc(f) || f < 1 || f > 1000 {
+	if err != nil {
+		return 0, numberError(err)
+	}
+	if f != math.Trunc(f) || f < 1 || f > 1000 {
 		return 0, errType
 	}
 	return int(f), nil
 }
 
-// stringArray reads an array of strings, or null.
-func stringArray(s *scanner) ([]string, error) {
+// stringArray checks that an array of strings, or null, comes next and returns its JSON
+// text ("" for null): its strings are decoded by decodeStrings, after the signature is
+// checked, so that a token refused before costs no allocation per string.
+func stringArray(s *scanner) (string, error) {
 	if s.null() {
-		return nil, nil
+		return "", nil
 	}
+	start := s.pos
 	if err := s.enterArray(); err != nil {
-		return nil, errType
+		return "", errType
 	}
-	var out []string
 	for first := true; ; first = false {
 		ok, err := s.nextElem(first)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if !ok {
-			return out, nil
+			return s.data[start:s.pos], nil
 		}
 		if s.peek() != '"' {
-			return nil, errType
+			return "", errType
+		}
+		if _, _, err := s.rawString(); err != nil {
+			return "", err
+		}
+	}
+}
+
+// decodeStrings decodes an array of strings stringArray accepted (nil for "" or []).
+func decodeStrings(text string) []string {
+	var out []string
+	s := scanner{data: text}
+	if text == "" || s.enterArray() != nil {
+		return nil
+	}
+	for first := true; ; first = false {
+		ok, err := s.nextElem(first)
+		if err != nil {
+			return nil // unreachable: stringArray checked the array
+		}
+		if !ok {
+			return out
 		}
 		v, err := s.str()
 		if err != nil {
-			return nil, err
+			return nil // unreachable: stringArray checked every string
 		}
 		out = append(out, v)
 	}
@@ -188,21 +225,18 @@ func (c *claims) orgV2(s *scanner) error {
 	if s.null() {
 		return nil
 	}
-	if err := s.enterObject(); err != nil {
+	o, err := s.enterObject()
+	if err != nil {
 		return errType
 	}
 	c.o.present = true
-	var seen seenKeys
-	for first := true; ; first = false {
-		key, ok, err := s.nextKey(first)
+	for {
+		key, ok, err := s.member(&o, oNames)
 		if err != nil {
-			return err
+			return memberError(key, err)
 		}
 		if !ok {
 			return nil
-		}
-		if !seen.add(key) {
-			return fmt.Errorf("member %q twice", key)
 		}
 		switch key {
 		case "id":
@@ -229,21 +263,18 @@ func actor(s *scanner) (*Actor, error) {
 	if s.null() {
 		return nil, nil
 	}
-	if err := s.enterObject(); err != nil {
+	o, err := s.enterObject()
+	if err != nil {
 		return nil, errType
 	}
 	a := &Actor{}
-	var seen seenKeys
-	for first := true; ; first = false {
-		key, ok, err := s.nextKey(first)
+	for {
+		key, ok, err := s.member(&o, actNames)
 		if err != nil {
-			return nil, err
+			return nil, memberError(key, err)
 		}
 		if !ok {
 			return a, nil
-		}
-		if !seen.add(key) {
-			return nil, fmt.Errorf("member %q twice", key)
 		}
 		switch key {
 		case "iss":
@@ -284,7 +315,10 @@ func factorAge(s *scanner) (FactorAge, error) {
 			return fa, errType
 		}
 		f, err := s.number()
-		if err != nil || f != math.Trunc(f) || f < -1 || f > math.MaxInt32 || n >= 2 {
+		if err != nil {
+			return fa, numberError(err)
+		}
+		if f != math.Trunc(f) || f < -1 || f > math.MaxInt32 || n >= 2 {
 			return fa, errRange
 		}
 		v[n] = int(f)
@@ -294,6 +328,15 @@ func factorAge(s *scanner) (FactorAge, error) {
 		return fa, errRange
 	}
 	return FactorAge{First: v[0], Second: v[1]}, nil
+}
+
+// numberError is the error of a number claim the scanner could not read: its own for a
+// number out of range or too long, errType for anything else that is not a number.
+func numberError(err error) error {
+	if err == errNumberRange || err == errNumberLength {
+		return err
+	}
+	return errType
 }
 
 // toTime converts a NumericDate (seconds, possibly fractional) to a time.

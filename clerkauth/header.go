@@ -16,27 +16,32 @@ type header struct {
 	hasTyp, hasCat, crit bool
 }
 
+// headerNames are the header parameters parseHeader reads: a key that folds like one of
+// them without being it is refused.
+var headerNames = []string{"alg", "kid", "typ", "cat", "crit", "b64"}
+
 // parseHeader reads the decoded JOSE header: a JSON object with a string alg, optional
 // string kid, typ and cat. crit is reported; b64 (RFC 7797, unencoded payloads) is
-// refused; duplicate parameters are refused.
+// refused; parameters that fold alike, and case variants of those read here, are refused
+// (see jsonscan.go).
 func parseHeader(data string) (header, error) {
 	var h header
-	s := scanner{data: data}
-	if err := s.enterObject(); err != nil {
+	s := newScanner(data)
+	o, err := s.enterObject()
+	if err != nil {
 		return h, fmt.Errorf("%w: header is not a JSON object", ErrTokenMalformed)
 	}
-	var seen seenKeys
 	hasAlg := false
-	for first := true; ; first = false {
-		key, ok, err := s.nextKey(first)
-		if err != nil {
+	for {
+		key, ok, err := s.member(&o, headerNames)
+		switch {
+		case err == errJSON:
 			return h, fmt.Errorf("%w: header is not valid JSON", ErrTokenMalformed)
+		case err != nil:
+			return h, fmt.Errorf("%w: header parameter %q %w", ErrTokenMalformed, keyText(key), err)
 		}
 		if !ok {
 			break
-		}
-		if !seen.add(key) {
-			return h, fmt.Errorf("%w: header parameter %q appears twice (keys compare case-insensitively), or too many parameters", ErrTokenMalformed, key)
 		}
 		switch key {
 		case "alg":
@@ -58,8 +63,11 @@ func parseHeader(data string) (header, error) {
 		default:
 			err = s.skip()
 		}
-		if err != nil {
-			return h, fmt.Errorf("%w: header parameter %q has the wrong type", ErrTokenMalformed, key)
+		switch {
+		case err == errJSON:
+			return h, fmt.Errorf("%w: header parameter %q has the wrong type", ErrTokenMalformed, keyText(key))
+		case err != nil:
+			return h, fmt.Errorf("%w: header parameter %q: %w", ErrTokenMalformed, keyText(key), err)
 		}
 	}
 	if err := s.end(); err != nil {

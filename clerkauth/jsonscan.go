@@ -2,35 +2,66 @@ package clerkauth
 
 import (
 	"errors"
-	"strconv"
+	"hash/maphash"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// A small, strict, allocation-free JSON reader for token headers and payloads.
+// A small, strict JSON reader for token headers and payloads, allocation-free for the
+// usual token.
 //
-// It is stricter than encoding/json, never more lenient: RFC 8259 grammar only, strings
-// must be valid UTF-8 without unpaired surrogate escapes, object keys may not contain
-// escapes (so "\u0069ss" cannot alias "iss"), nesting is bounded, and the callers refuse
-// duplicate members, including members whose keys differ only in case ("sub", "SUB"),
-// which encoding/json would map to the same struct field. Whatever it accepts, encoding/json accepts with the same values
-// (FuzzScannerAgainstEncodingJSON checks this).
+// It is stricter than encoding/json, never more lenient: RFC 8259 grammar only; strings
+// must be valid UTF-8 without unpaired surrogate escapes; object keys may not contain
+// escapes (so "\u0069ss" cannot alias "iss"); numbers must be within float64's range
+// (encoding/json cannot decode 1e400 into a float64), and those the caller converts
+// (exp, nbf, iat, v, fva) at most 32 characters long. In every object, at every depth,
+// two members whose keys fold alike are refused: exact duplicates, and keys encoding/json
+// would match to the same struct field ("sub" and "SUB", "sub" and "ſub", "kind" and
+// "Kind" with a Kelvin sign; jsonkeys.go); so is a key that folds like a member the
+// caller reads without being it ("STS" alone, which a struct field tagged sts would
+// read). Nesting is bounded (maxJSONDepth), and so are the members of each object
+// (maxJSONMembers) and the non-ASCII characters of a document's keys (maxFoldedRunes).
+//
+// So whatever it accepts, encoding/json accepts with the same values, and a struct that
+// encoding/json decodes the document into (Claims[T]) gets, for each field, the one value
+// every reader of the document sees (FuzzScannerAgainstEncodingJSON, FuzzKeyFolding and
+// FuzzFloat64Range check this). Its cost is linear in the document's length, with
+// constants that keep refusing a hostile token of the size limit below the cost of one
+// RSA verification (BenchmarkRefuseHostile).
 
 var errJSON = errors.New("invalid JSON")
 
-const (
-	maxJSONDepth   = 32
-	maxJSONMembers = 256
-)
+const maxJSONDepth = 32
 
 type scanner struct {
-	data  string
-	pos   int
-	depth int
+	data   string
+	pos    int
+	depth  int
+	seed   maphash.Seed // hashes keys longer than 8 bytes (jsonkeys.go)
+	k0, k1 uint64       // hash keys of up to 8 bytes (k1 odd)
+	keys   keyStack     // keys of the open objects
+	spare  []uint16     // the index of a closed object, for the next that needs one
+	folded int          // non-ASCII characters folded in keys so far
+
+	open [maxJSONDepth]object // the objects skip is in: open[d-1] at level d
+}
+
+// newScanner returns a scanner over data with fresh hash keys. A document of 4 GiB or
+// more is not read (its keys' offsets would not fit keyEntry): every read fails.
+func newScanner(data string) scanner {
+	if uint64(len(data)) > math.MaxUint32 {
+		data = ""
+	}
+	return scanner{data: data, seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64() | 1}
 }
 
 func (s *scanner) ws() {
+	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
+		return // the common case: no whitespace
+	}
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -58,9 +89,6 @@ func (s *scanner) expect(c byte) error {
 	return nil
 }
 
-// enterObject consumes '{'.
-func (s *scanner) enterObject() error { return s.enter('{') }
-
 // enterArray consumes '['.
 func (s *scanner) enterArray() error { return s.enter('[') }
 
@@ -74,36 +102,6 @@ func (s *scanner) enter(open byte) error {
 	}
 	s.depth++
 	return nil
-}
-
-// nextKey moves to the next member of the object being read: it returns its key (the
-// value follows and must be consumed), or ok false after consuming the closing '}'.
-// first tells whether this is the first call for the object.
-func (s *scanner) nextKey(first bool) (key string, ok bool, err error) {
-	c := s.peek()
-	if c == '}' {
-		s.pos++
-		s.depth--
-		return "", false, nil
-	}
-	if !first {
-		if c != ',' {
-			return "", false, errJSON
-		}
-		s.pos++
-		c = s.peek()
-	}
-	if c != '"' {
-		return "", false, errJSON
-	}
-	key, escaped, err := s.rawString()
-	if err != nil || escaped {
-		return "", false, errJSON
-	}
-	if err := s.expect(':'); err != nil {
-		return "", false, err
-	}
-	return key, true, nil
 }
 
 // rawString reads a string token and returns its contents as written (without the
@@ -191,52 +189,48 @@ func (s *scanner) str() (string, error) {
 	return unescape(raw)
 }
 
-// unescape decodes the escapes of a string validated by rawString.
+// unescape decodes the escapes of a string validated by rawString, copying the runs
+// between escapes whole.
 func unescape(raw string) (string, error) {
-	var b strings.Builder
-	b.Grow(len(raw))
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		if c != '\\' {
-			b.WriteByte(c)
-			i++
-			continue
+	b := make([]byte, 0, len(raw))
+	for {
+		i := strings.IndexByte(raw, '\\')
+		if i < 0 {
+			return string(append(b, raw...)), nil
 		}
-		switch raw[i+1] {
+		b = append(b, raw[:i]...)
+		raw = raw[i:]
+		switch c := raw[1]; c {
 		case '"', '\\', '/':
-			b.WriteByte(raw[i+1])
+			b = append(b, c)
 		case 'b':
-			b.WriteByte('\b')
+			b = append(b, '\b')
 		case 'f':
-			b.WriteByte('\f')
+			b = append(b, '\f')
 		case 'n':
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		case 'r':
-			b.WriteByte('\r')
+			b = append(b, '\r')
 		case 't':
-			b.WriteByte('\t')
+			b = append(b, '\t')
 		case 'u':
-			r1 := hex4(raw[i+2 : i+6])
-			i += 6
-			if utf16.IsSurrogate(r1) {
+			r := hex4(raw[2:6])
+			if utf16.IsSurrogate(r) {
 				// Only a high surrogate followed by an escaped low surrogate is a rune.
-				if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+				if len(raw) < 12 || raw[6] != '\\' || raw[7] != 'u' {
 					return "", errJSON
 				}
-				r := utf16.DecodeRune(r1, hex4(raw[i+2:i+6]))
-				if r == utf8.RuneError {
+				if r = utf16.DecodeRune(r, hex4(raw[8:12])); r == utf8.RuneError {
 					return "", errJSON
 				}
-				b.WriteRune(r)
-				i += 6
-				continue
+				raw = raw[6:]
 			}
-			b.WriteRune(r1)
+			b = utf8.AppendRune(b, r)
+			raw = raw[6:]
 			continue
 		}
-		i += 2
+		raw = raw[2:]
 	}
-	return b.String(), nil
 }
 
 func hex4(h string) rune {
@@ -256,84 +250,6 @@ func hex4(h string) rune {
 	return r
 }
 
-// rawNumber reads a number token (RFC 8259 grammar) and returns it as written.
-func (s *scanner) rawNumber() (string, error) {
-	s.ws()
-	start := s.pos
-	d := s.data
-	i := s.pos
-	if i < len(d) && d[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d) && d[i] == '0':
-		i++
-	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-	default:
-		return "", errJSON
-	}
-	if i < len(d) && d[i] == '.' {
-		i++
-		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return "", errJSON
-		}
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
-		i++
-		if i < len(d) && (d[i] == '+' || d[i] == '-') {
-			i++
-		}
-		if i >= len(d) || d[i] < '0' || d[i] > '9' {
-			return "", errJSON
-		}
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-	}
-	s.pos = i
-	return d[start:i], nil
-}
-
-// number reads a number value as a float64; values beyond float64's range are errors.
-func (s *scanner) number() (float64, error) {
-	raw, err := s.rawNumber()
-	if err != nil {
-		return 0, err
-	}
-	// Fast path: a short non-negative integer, as NumericDates usually are.
-	if len(raw) <= 15 {
-		var n int64
-		i := 0
-		for ; i < len(raw) && raw[i] >= '0' && raw[i] <= '9'; i++ {
-			n = n*10 + int64(raw[i]-'0')
-		}
-		if i == len(raw) {
-			return float64(n), nil
-		}
-	}
-	f, err := strconv.ParseFloat(raw, 64)
-	if err != nil {
-		return 0, errJSON
-	}
-	return f, nil
-}
-
-// literal consumes the literal word (true, false, null).
-func (s *scanner) literal(word string) error {
-	s.ws()
-	if !strings.HasPrefix(s.data[s.pos:], word) {
-		return errJSON
-	}
-	s.pos += len(word)
-	return nil
-}
-
 // null consumes a null value if one comes next.
 func (s *scanner) null() bool {
 	if s.peek() == 'n' && strings.HasPrefix(s.data[s.pos:], "null") {
@@ -343,55 +259,139 @@ func (s *scanner) null() bool {
 	return false
 }
 
-// skip consumes one value of any type, validating it.
+// skip consumes one value of any type, validating it. It loops rather than recurses, on
+// local copies of the position and depth (synced around the calls that use the
+// scanner's): a bit per level tells the arrays apart, s.open holds the objects' state.
 func (s *scanner) skip() error {
-	switch c := s.peek(); {
-	case c == '{':
-		if err := s.enterObject(); err != nil {
-			return err
+	d, pos, depth, base := s.data, s.pos, s.depth, s.depth
+	var arrays uint64
+	for {
+		// A value.
+		for pos < len(d) && d[pos] <= ' ' && isSpace(d[pos]) {
+			pos++
 		}
-		for first := true; ; first = false {
-			_, ok, err := s.nextKey(first)
+		if pos >= len(d) {
+			return errJSON
+		}
+		switch d[pos] {
+		case '[':
+			for { // a run of '['
+				if depth >= maxJSONDepth {
+					return errJSON
+				}
+				pos++
+				depth++
+				arrays |= 1 << depth
+				if pos >= len(d) || d[pos] != '[' {
+					break
+				}
+			}
+			for pos < len(d) && d[pos] <= ' ' && isSpace(d[pos]) {
+				pos++
+			}
+			if pos >= len(d) || d[pos] != ']' {
+				continue // the first element
+			}
+			pos++
+			depth--
+		case '{':
+			if depth >= maxJSONDepth {
+				return errJSON
+			}
+			if pos+1 < len(d) && d[pos+1] == '}' {
+				pos += 2 // {}
+				break
+			}
+			s.pos, s.depth = pos+1, depth+1
+			o := &s.open[depth]
+			*o = object{base: s.keys.n}
+			key, ok, err := s.member(o, nil)
 			if err != nil {
+				return memberError(key, err)
+			}
+			pos, depth = s.pos, s.depth
+			if ok {
+				arrays &^= 1 << depth
+				continue // the member's value
+			}
+		case '"':
+			s.pos = pos
+			if _, _, err := s.rawString(); err != nil {
 				return err
 			}
-			if !ok {
+			pos = s.pos
+		case 't', 'f', 'n':
+			word := "true"
+			if d[pos] == 'f' {
+				word = "false"
+			} else if d[pos] == 'n' {
+				word = "null"
+			}
+			if !strings.HasPrefix(d[pos:], word) {
+				return errJSON
+			}
+			pos += len(word)
+		default:
+			if c := d[pos]; c-'0' < 10 && pos+1 < len(d) && d[pos+1]-'0' >= 10 && d[pos+1] != '.' && d[pos+1]|0x20 != 'e' {
+				pos++ // a one-digit number, as rawNumber's fast path
+				break
+			}
+			s.pos = pos
+			if _, err := s.rawNumber(); err != nil {
+				return err
+			}
+			pos = s.pos
+		}
+		// After a value: close the containers that end here, up to the next value.
+		for next := false; !next; {
+			if depth == base {
+				s.pos, s.depth = pos, depth
 				return nil
 			}
-			if err := s.skip(); err != nil {
-				return err
+			if arrays&(1<<depth) == 0 {
+				for pos < len(d) && d[pos] <= ' ' && isSpace(d[pos]) {
+					pos++
+				}
+				if pos < len(d) && d[pos] == '}' { // what member does on '}'
+					o := &s.open[depth-1]
+					s.keys.n = o.base
+					if o.index != nil {
+						s.spare = o.index
+					}
+					pos++
+					depth--
+					continue
+				}
+				s.pos, s.depth = pos, depth
+				key, ok, err := s.member(&s.open[depth-1], nil)
+				if err != nil {
+					return memberError(key, err)
+				}
+				pos, depth, next = s.pos, s.depth, ok
+				continue
+			}
+			for pos < len(d) && d[pos] <= ' ' && isSpace(d[pos]) {
+				pos++
+			}
+			switch {
+			case pos < len(d) && d[pos] == ',':
+				pos++
+				next = true
+			case pos < len(d) && d[pos] == ']':
+				pos++
+				depth--
+				for pos < len(d) && d[pos] == ']' && depth > base && arrays&(1<<depth) != 0 {
+					pos++ // a run of ']'
+					depth--
+				}
+			default:
+				return errJSON
 			}
 		}
-	case c == '[':
-		if err := s.enterArray(); err != nil {
-			return err
-		}
-		for first := true; ; first = false {
-			ok, err := s.nextElem(first)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return nil
-			}
-			if err := s.skip(); err != nil {
-				return err
-			}
-		}
-	case c == '"':
-		_, _, err := s.rawString()
-		return err
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	default:
-		_, err := s.rawNumber()
-		return err
 	}
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // nextElem moves to the next element of the array being read (ok true: an element
 // follows and must be consumed) or consumes the closing ']' (ok false).
@@ -418,39 +418,4 @@ func (s *scanner) end() error {
 		return errJSON
 	}
 	return nil
-}
-
-// seenKeys detects duplicate members of one object; the first keys live in a fixed
-// array so the common case does not allocate.
-type seenKeys struct {
-	n     int
-	small [24]string
-	more  []string
-}
-
-// add records key and reports false if it was already seen or the object has too many
-// members. Keys differing only in case count as the same: encoding/json matches struct
-// fields case-insensitively, so "SUB" next to "sub" would let Claims[T] read another
-// value than the verifier did.
-func (k *seenKeys) add(key string) bool {
-	for i := 0; i < k.n && i < len(k.small); i++ {
-		if s := k.small[i]; len(s) == len(key) && strings.EqualFold(s, key) {
-			return false
-		}
-	}
-	for _, s := range k.more {
-		if len(s) == len(key) && strings.EqualFold(s, key) {
-			return false
-		}
-	}
-	if k.n >= maxJSONMembers {
-		return false
-	}
-	if k.n < len(k.small) {
-		k.small[k.n] = key
-	} else {
-		k.more = append(k.more, key)
-	}
-	k.n++
-	return true
 }

@@ -302,7 +302,7 @@ func newSession(c *claims, payload, kid string) *Session {
 			ID:          c.orgID,
 			Slug:        c.orgSlug,
 			Role:        orgctx.NormalizeRole(c.orgRole),
-			Permissions: c.orgPerms,
+			Permissions: decodeStrings(c.orgPerms),
 		}
 	}
 	return s
