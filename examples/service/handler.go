@@ -18,7 +18,7 @@ const scopeReportsWrite = "reports:write"
 
 // newHandler builds the routes behind an audit middleware writing JSON lines to
 // auditOut. Each route says which kinds of credential it takes.
-func newHandler(v *clerkauth.Verifier, auditOut io.Writer) http.Handler {
+func newHandler(v *clerkauth.Verifier, auditOut io.Writer) (http.Handler, error) {
 	anyone := v.Middleware(clerkauth.Accept(clerkauth.KindSession, clerkauth.KindServiceAccount,
 		clerkauth.KindAPIKey, clerkauth.KindM2MToken, clerkauth.KindOAuthToken))
 	machines := v.Middleware(clerkauth.Accept(clerkauth.KindServiceAccount, clerkauth.KindAPIKey, clerkauth.KindM2MToken))
@@ -26,7 +26,11 @@ func newHandler(v *clerkauth.Verifier, auditOut io.Writer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/whoami", anyone(http.HandlerFunc(whoami)))
 	mux.Handle("POST /v1/reports", machines(clerkauth.RequireScope(scopeReportsWrite)(http.HandlerFunc(createReport))))
-	return audit.Middleware(audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil))))(audit.CaptureRoute(refuseUnrouted(mux)))
+	auditor, err := audit.New(audit.Config{Sink: audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil)))})
+	if err != nil {
+		return nil, err
+	}
+	return auditor.Handler(audit.CaptureRoute(refuseUnrouted(mux))), nil
 }
 
 // whoami answers who is calling: the credential's kind, id, subject, name and scopes.

@@ -296,5 +296,5 @@ func (a *App) auditor() (*audit.Auditor, error) {
 	if a.dev != nil {
 		sink = audit.MultiSink(sink, a.dev.audit) // the console's last records
 	}
-	return audit.New(sink, audit.WithClientIP(clientIP), audit.WithLogger(a.log))
+	return audit.New(audit.Config{Sink: sink, ClientIP: clientIP, Logger: a.log})
 }
