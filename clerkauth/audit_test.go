@@ -22,7 +22,7 @@ func TestAuditRecordsIdentityAndReasons(t *testing.T) {
 	rec := &audittest.Recorder{}
 	mux := http.NewServeMux()
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.Handle("GET /orgs/{org_id}/admin", orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("admin")(ok)))
+	mux.Handle("GET /orgs/{org_id}/admin", orgctx.RequireOrgParam("org_id")(orgctx.RequireAnyRole("admin")(ok)))
 	mux.Handle("GET /me", ok)
 	auditor, err := audit.New(audit.Config{Sink: rec})
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,6 +77,12 @@ type HandlerConfig struct {
 	// without reading it further. Zero means the Verifier's
 	// [Verifier.MaxBodyBytes]; a larger value is refused.
 	MaxBodyBytes int64
+
+	// OnFailure writes the Handler's refusals (400, 405, 409, 413, 500).
+	// Nil means [orgctx.WriteFailure]. The Failure has no Realm: Svix
+	// signs its requests and sends no bearer credentials, so no challenge
+	// is due.
+	OnFailure orgctx.FailureHandler
 }
 
 // Handler is the http.Handler of a Clerk webhook endpoint. For each request
@@ -124,11 +129,13 @@ type HandlerConfig struct {
 // should it fail, deletes only its own claim, never the second one's, so
 // no third delivery joins in. Set ClaimLease well above the slowest run.
 //
-// Refusals (400, 405, 409, 413, 500) carry the module's refusal body,
+// Refusals (400, 405, 409, 413, 500) are written by
+// [HandlerConfig.OnFailure], by default with the module's refusal body,
 // {"error":"<code>","detail":"<text>"} with a code of package orgctx
 // (invalid_request, method_not_allowed, conflict, content_too_large,
-// internal_error) and a generic text, never the reason; answers of 200
-// carry {"status":"ok"}, "duplicate" or "ignored".
+// internal_error) and a generic text, never the reason, which is in
+// [orgctx.Failure.Err]; answers of 200 carry {"status":"ok"}, "duplicate"
+// or "ignored".
 //
 // Register functions with [Handler.On] and the typed helpers
 // ([Handler.OnUserCreated], …). Registration is safe at any time, also
@@ -141,10 +148,10 @@ type Handler struct {
 	lease    time.Duration
 	log      *slog.Logger
 	maxBody  int64
+	fail     orgctx.FailureHandler
 	mu       sync.Mutex                             // serialises writers of routes
 	routes   atomic.Pointer[map[string][]EventFunc] // copy on write
 
-	retryAfter                      string // the 409's Retry-After: the lease in whole seconds
 	verifyLog, tooLargeLog, readLog logLimiter
 }
 
@@ -166,6 +173,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		lease:    cfg.ClaimLease,
 		log:      cfg.Logger,
 		maxBody:  cfg.MaxBodyBytes,
+		fail:     cfg.OnFailure,
 	}
 	if h.ttl == 0 {
 		h.ttl = DefaultDedupeTTL
@@ -185,7 +193,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	h.retryAfter = strconv.FormatInt(int64((h.lease+time.Second-1)/time.Second), 10)
+	if h.fail == nil {
+		h.fail = orgctx.WriteFailure
+	}
 	if h.dedupe == nil {
 		d, err := NewMemoryDedupe(MemoryDedupeConfig{})
 		if err != nil {
@@ -240,16 +250,29 @@ func respond(w http.ResponseWriter, body string) {
 	_, _ = io.WriteString(w, body)
 }
 
-// Refusals, written by orgctx.Refuse as every refusal of the module is:
-// {"error":"<code>","detail":"<text>"}, generic, never the reason, and
-// without a WWW-Authenticate challenge (Svix signs its requests; it sends
-// no bearer credentials).
-func refuseBadRequest(w http.ResponseWriter) {
-	orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, "bad request")
+// Reasons of the refusals that wrap no sentinel of their own.
+var (
+	errMethod     = errors.New("webhook: method not allowed")
+	errInProgress = errors.New("webhook: message is being processed by another delivery")
+)
+
+// refuse answers r with a refusal: status, code and a generic detail,
+// never the reason, which is err, without a challenge (Svix signs its
+// requests; it sends no bearer credentials).
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, code, detail string, err error) {
+	f := orgctx.Failure{Status: status, Code: code, Detail: detail, Err: err}
+	if status == http.StatusConflict {
+		f.RetryAfter = h.lease
+	}
+	h.fail(w, r, f)
 }
 
-func refuseInternal(w http.ResponseWriter) {
-	orgctx.Refuse(w, http.StatusInternalServerError, orgctx.CodeInternal, "internal error")
+func (h *Handler) refuseBadRequest(w http.ResponseWriter, r *http.Request, err error) {
+	h.refuse(w, r, http.StatusBadRequest, orgctx.CodeInvalidRequest, "bad request", err)
+}
+
+func (h *Handler) refuseInternal(w http.ResponseWriter, r *http.Request, err error) {
+	h.refuse(w, r, http.StatusInternalServerError, orgctx.CodeInternal, "internal error", err)
 }
 
 // ServeHTTP implements [http.Handler]; see [Handler] for the steps and the
@@ -257,7 +280,7 @@ func refuseInternal(w http.ResponseWriter) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+		h.refuse(w, r, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed", errMethod)
 		return
 	}
 	body, err := h.readBody(w, r)
@@ -267,13 +290,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if ok, n := h.tooLargeLog.allow(h.verifier.now(), rejectLogEvery); ok {
 				h.log.Warn("webhook: request body too large", "limit", h.maxBody, "remote_addr", r.RemoteAddr, "suppressed", n)
 			}
-			orgctx.Refuse(w, http.StatusRequestEntityTooLarge, orgctx.CodeContentTooLarge, "request body too large")
+			h.refuse(w, r, http.StatusRequestEntityTooLarge, orgctx.CodeContentTooLarge, "request body too large", fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, h.maxBody))
 			return
 		}
 		if ok, n := h.readLog.allow(h.verifier.now(), rejectLogEvery); ok {
 			h.log.Warn("webhook: reading request body failed", "error", err, "remote_addr", r.RemoteAddr, "suppressed", n)
 		}
-		refuseBadRequest(w)
+		h.refuseBadRequest(w, r, fmt.Errorf("webhook: reading the body: %w", err))
 		return
 	}
 
@@ -288,7 +311,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// readBody has kept the body within the Verifier's limit (NewHandler
 		// refuses a larger MaxBodyBytes), so this is never ErrBodyTooLarge.
-		refuseBadRequest(w)
+		h.refuseBadRequest(w, r, err)
 		return
 	}
 
@@ -315,7 +338,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.Error("webhook: dedupe claim failed", "msg_id", msgID, "event_type", ev.Type, "error", err)
-		refuseInternal(w)
+		h.refuseInternal(w, r, err)
 		return
 	}
 	switch claim {
@@ -325,8 +348,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case store.ClaimInProgress:
 		h.log.Info("webhook: message is being processed by another delivery; asking Svix to retry", "msg_id", msgID, "event_type", ev.Type)
-		w.Header().Set("Retry-After", h.retryAfter)
-		orgctx.Refuse(w, http.StatusConflict, orgctx.CodeConflict, "message is being processed, retry later")
+		h.refuse(w, r, http.StatusConflict, orgctx.CodeConflict, "message is being processed, retry later", errInProgress)
 		return
 	}
 
@@ -346,7 +368,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, errAborted) {
 			panic(http.ErrAbortHandler)
 		}
-		refuseInternal(w)
+		h.refuseInternal(w, r, err)
 		return
 	}
 	resp := bodyOK

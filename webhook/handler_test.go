@@ -26,6 +26,7 @@ import (
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/clerkauth/memstore"
 	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/orgctx"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -989,4 +990,61 @@ func TestHandlerOverHTTP(t *testing.T) {
 	assert.NotContains(t, logs, strings.TrimPrefix(secretA, "whsec_"))
 	assert.NotContains(t, logs, wrongSig[3:])
 	assert.NotContains(t, logs, "v1,")
+}
+
+// HandlerConfig.OnFailure writes every refusal: it gets the status, the code, the
+// generic detail, the reason in Err, the lease as RetryAfter for a 409, and no realm.
+func TestHandlerOnFailure(t *testing.T) {
+	t.Parallel()
+	var got []orgctx.Failure
+	f := newFixture(t, func(v *webhook.VerifierConfig, h *webhook.HandlerConfig) {
+		v.MaxBodyBytes = 4096
+		h.OnFailure = func(w http.ResponseWriter, r *http.Request, f orgctx.Failure) {
+			got = append(got, f)
+			orgctx.WriteFailure(w, r, f)
+		}
+	})
+	failing := errors.New("database down")
+	f.handler.On(webhook.EventUserCreated, func(context.Context, webhook.Event) error { return failing })
+	body := event(webhook.EventUserCreated, userData)
+	_, err := f.dedupe.Claim(context.Background(), "msg_busy", "another delivery", time.Minute)
+	require.NoError(t, err)
+
+	get := f.request(t, "msg_1", body)
+	get.Method = http.MethodGet
+	forged := f.request(t, "msg_1", body)
+	forged.Header.Set("svix-signature", "v1,"+strings.Repeat("A", 44))
+	for _, tc := range []struct {
+		req    *http.Request
+		status int
+		code   string
+		err    error
+	}{
+		{get, 405, orgctx.CodeMethodNotAllowed, nil},
+		{forged, 400, orgctx.CodeInvalidRequest, webhook.ErrNoMatchingSignature},
+		{f.request(t, "msg_big", strings.Repeat("x", 4097)), 413, orgctx.CodeContentTooLarge, webhook.ErrBodyTooLarge},
+		{f.request(t, "msg_busy", body), 409, orgctx.CodeConflict, nil},
+		{f.request(t, "msg_fail", body), 500, orgctx.CodeInternal, failing},
+	} {
+		got = nil
+		rec := f.serve(tc.req)
+		require.Len(t, got, 1, "status %d", tc.status)
+		fl := got[0]
+		assert.Equal(t, tc.status, fl.Status)
+		assert.Equal(t, tc.code, fl.Code)
+		assert.NotEmpty(t, fl.Detail)
+		assert.Empty(t, fl.Realm)
+		require.Error(t, fl.Err)
+		if tc.err != nil {
+			assert.ErrorIs(t, fl.Err, tc.err)
+		}
+		assert.Equal(t, tc.status, rec.Code)
+		assert.Empty(t, rec.Header().Values("WWW-Authenticate"))
+		if tc.status == http.StatusConflict {
+			assert.Equal(t, 2*time.Minute, fl.RetryAfter)
+			assert.Equal(t, "120", rec.Header().Get("Retry-After"))
+		} else {
+			assert.Zero(t, fl.RetryAfter)
+		}
+	}
 }

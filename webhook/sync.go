@@ -278,7 +278,7 @@ func (s *syncer) revoke(ctx context.Context, e Event, sess *Session) error {
 // name is a webhook matter: tokens carry role keys, so orgctx leaves it.
 func normalizeRole(role string) string {
 	if role == "basic_member" {
-		return orgctx.RolePrefix + "member"
+		role = "member"
 	}
 	return orgctx.NormalizeRole(role)
 }

@@ -53,7 +53,7 @@ func createReport(w http.ResponseWriter, r *http.Request) {
 		Title string `json:"title"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil || req.Title == "" {
-		orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, `want {"title":"…"}`)
+		orgctx.WriteFailure(w, r, orgctx.Failure{Status: http.StatusBadRequest, Code: orgctx.CodeInvalidRequest, Detail: `want {"title":"…"}`, Err: err})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{
@@ -92,10 +92,10 @@ func refuseUnrouted(mux *http.ServeMux) http.Handler {
 		h.ServeHTTP(probe, r) // ServeMux's own refusal: its status and Allow header
 		if probe.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", probe.header.Get("Allow"))
-			orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+			orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusMethodNotAllowed, Code: orgctx.CodeMethodNotAllowed, Detail: "method not allowed"})
 			return
 		}
-		orgctx.Refuse(w, http.StatusNotFound, orgctx.CodeNotFound, "not found")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusNotFound, Code: orgctx.CodeNotFound, Detail: "not found"})
 	})
 }
 
