@@ -20,15 +20,8 @@ import (
 
 // Defaults applied by [NewHandler] to zero fields of [HandlerConfig].
 const (
-	// DefaultDedupeTTL is how long a processed message id is remembered:
-	// longer than Svix's retry schedule (about 27.6 h) with room for
-	// manual replays.
-	DefaultDedupeTTL = 72 * time.Hour
-
-	// DefaultClaimLease is how long a delivery holds a message id while its
-	// handlers run. Svix gives up on a delivery after 15 s, so a lease of
-	// minutes only outlives a process that crashed mid-delivery.
-	DefaultClaimLease = 2 * time.Minute
+	defaultDedupeTTL  = 72 * time.Hour
+	defaultClaimLease = 2 * time.Minute
 )
 
 // EventFunc handles one event. A nil error acknowledges the message (2xx);
@@ -55,13 +48,15 @@ type HandlerConfig struct {
 	// replica; give every replica the same shared store otherwise.
 	Dedupe store.Dedupe
 
-	// DedupeTTL is how long a processed id is remembered. Zero means
-	// [DefaultDedupeTTL]; keep it above 24 h, Svix retries for ~27.6 h.
+	// DedupeTTL is how long a processed id is remembered. Zero means 72 h,
+	// beyond Svix's retry schedule (about 27.6 h) with room for manual
+	// replays; keep it above 24 h.
 	DedupeTTL time.Duration
 
 	// ClaimLease is how long a delivery holds an id while its handlers
-	// run. Zero means [DefaultClaimLease]. It must be shorter than
-	// DedupeTTL.
+	// run. Zero means 2 minutes: Svix gives up on a delivery after 15 s,
+	// so the lease only outlives a process that crashed mid-delivery. It
+	// must be shorter than DedupeTTL.
 	ClaimLease time.Duration
 
 	// Logger receives one record per failed or unprocessable delivery
@@ -113,14 +108,9 @@ type HandlerConfig struct {
 //     with [http.ErrAbortHandler] releases the claim too, then panics again
 //     with it, for net/http to abort the response.
 //
-// Why 409 for a concurrent duplicate rather than 2xx: Svix sends the
-// attempts of one message one after another, so two deliveries of one id
-// overlap only when Svix gave up on the first (15 s timeout) while it was
-// still running here. Svix then only sees the second answer: a 2xx would
-// end the message even if the first delivery went on to fail and release
-// its claim, and the event would be lost. A 409 makes Svix retry later,
-// when the first delivery has either succeeded (the retry gets 200
-// "duplicate") or failed (the retry runs the handlers).
+// A 409 rather than a 2xx for a concurrent duplicate keeps the event from
+// being lost if the first delivery fails (see "Design notes" in the
+// package documentation).
 //
 // A claim is a lease ([HandlerConfig.ClaimLease]): if a delivery outlives
 // it, another delivery may take the id over and run the functions while
@@ -156,15 +146,22 @@ type Handler struct {
 }
 
 // NewHandler validates cfg and returns a Handler with no registered
-// function. It fails with [ErrInvalidConfig] when Verifier is nil, a
-// duration or size is negative, ClaimLease is not shorter than DedupeTTL
-// or MaxBodyBytes exceeds the Verifier's.
+// function. It fails with a [ConfigError] naming the field when Verifier
+// is nil, a duration or size is negative, ClaimLease is not shorter than
+// DedupeTTL, MaxBodyBytes exceeds the Verifier's or Dedupe holds a nil
+// pointer.
 func NewHandler(cfg HandlerConfig) (*Handler, error) {
-	if cfg.Verifier == nil {
-		return nil, fmt.Errorf("%w: Verifier is required", ErrInvalidConfig)
-	}
-	if cfg.DedupeTTL < 0 || cfg.ClaimLease < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, fmt.Errorf("%w: DedupeTTL, ClaimLease and MaxBodyBytes must not be negative", ErrInvalidConfig)
+	switch {
+	case cfg.Verifier == nil:
+		return nil, configError("HandlerConfig.Verifier", "is required")
+	case cfg.Dedupe != nil && isNil(cfg.Dedupe):
+		return nil, configError("HandlerConfig.Dedupe", fmt.Sprintf("is a nil %T", cfg.Dedupe))
+	case cfg.DedupeTTL < 0:
+		return nil, configError("HandlerConfig.DedupeTTL", "must not be negative")
+	case cfg.ClaimLease < 0:
+		return nil, configError("HandlerConfig.ClaimLease", "must not be negative")
+	case cfg.MaxBodyBytes < 0:
+		return nil, configError("HandlerConfig.MaxBodyBytes", "must not be negative")
 	}
 	h := &Handler{
 		verifier: cfg.Verifier,
@@ -176,19 +173,19 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		fail:     cfg.OnFailure,
 	}
 	if h.ttl == 0 {
-		h.ttl = DefaultDedupeTTL
+		h.ttl = defaultDedupeTTL
 	}
 	if h.lease == 0 {
-		h.lease = DefaultClaimLease
+		h.lease = defaultClaimLease
 	}
 	if h.lease >= h.ttl {
-		return nil, fmt.Errorf("%w: ClaimLease (%s) must be shorter than DedupeTTL (%s)", ErrInvalidConfig, h.lease, h.ttl)
+		return nil, configError("HandlerConfig.ClaimLease", fmt.Sprintf("%s must be shorter than DedupeTTL (%s)", h.lease, h.ttl))
 	}
 	if h.maxBody == 0 {
 		h.maxBody = cfg.Verifier.MaxBodyBytes()
 	}
 	if h.maxBody > cfg.Verifier.MaxBodyBytes() {
-		return nil, fmt.Errorf("%w: MaxBodyBytes (%d) exceeds the Verifier's (%d)", ErrInvalidConfig, h.maxBody, cfg.Verifier.MaxBodyBytes())
+		return nil, configError("HandlerConfig.MaxBodyBytes", fmt.Sprintf("%d exceeds the Verifier's (%d)", h.maxBody, cfg.Verifier.MaxBodyBytes()))
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -213,12 +210,14 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 // registered for one type; they run in registration order. The first
 // error stops the chain (every function runs again on Svix's retry),
 // except an error wrapping [ErrMalformedPayload], which is logged and lets
-// the next functions run. An empty eventType or a nil fn is not registered
-// and is logged as an error.
+// the next functions run. On panics, as [http.ServeMux.Handle] does, when
+// eventType is empty or fn is nil: a setup mistake.
 func (h *Handler) On(eventType string, fn EventFunc) {
-	if eventType == "" || fn == nil {
-		h.log.Error("webhook: On called with an empty event type or a nil function; ignored", "event_type", eventType)
-		return
+	if eventType == "" {
+		panic("webhook: On: empty event type")
+	}
+	if fn == nil {
+		panic("webhook: On: nil function for " + eventType)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

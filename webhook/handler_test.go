@@ -783,12 +783,12 @@ func TestHandlerMalformedDoesNotStopChain(t *testing.T) {
 		f := newFixture(t, nil)
 		mem := memstore.New(memstore.Config{})
 		require.NoError(t, f.handler.Sync(webhook.SyncConfig{Orgs: mem}))
-		var got *webhook.OrganizationMembership
-		f.handler.OnMembershipCreated(func(_ context.Context, _ webhook.Event, m *webhook.OrganizationMembership) error {
+		var got *webhook.Membership
+		f.handler.OnMembershipCreated(func(_ context.Context, _ webhook.Event, m *webhook.Membership) error {
 			got = m
 			return nil
 		})
-		noUser := event(webhook.EventOrganizationMembershipCreated, `{"id":"orgmem_1","role":"org:member","organization":{"id":"org_1"},"public_user_data":{}}`)
+		noUser := event(webhook.EventMembershipCreated, `{"id":"orgmem_1","role":"org:member","organization":{"id":"org_1"},"public_user_data":{}}`)
 		assertResponse(t, f.serve(f.request(t, "msg_1", noUser)), http.StatusOK, respOK)
 		require.NotNil(t, got, "the user's function ran after Sync's")
 		assert.Equal(t, "orgmem_1", got.ID)
@@ -877,15 +877,20 @@ func TestHandlerAbortHandlerPanic(t *testing.T) {
 	})
 }
 
-func TestHandlerOnRejectsBadRegistrations(t *testing.T) {
+// A registration that can never work panics, as http.ServeMux's do, and registers
+// nothing.
+func TestHandlerOnPanicsOnBadRegistrations(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	f.handler.On("", func(context.Context, webhook.Event) error { return nil })
-	f.handler.On(webhook.EventUserCreated, nil)
-	f.handler.OnUserCreated(nil)
-	f.handler.OnSession(nil)
-	assert.Len(t, f.logs.records(t, "webhook: On called with an empty event type or a nil function; ignored"), 2+1+5)
+	assert.PanicsWithValue(t, "webhook: On: empty event type", func() {
+		f.handler.On("", func(context.Context, webhook.Event) error { return nil })
+	})
+	assert.PanicsWithValue(t, "webhook: On: nil function for user.created", func() { f.handler.On(webhook.EventUserCreated, nil) })
+	assert.PanicsWithValue(t, "webhook: On: nil function for user.created", func() { f.handler.OnUserCreated(nil) })
+	assert.PanicsWithValue(t, "webhook: On: nil function for organizationMembership.deleted", func() { f.handler.OnMembershipDeleted(nil) })
+	assert.PanicsWithValue(t, "webhook: On: nil function for session.created", func() { f.handler.OnSession(nil) })
 	assertResponse(t, f.serve(f.request(t, "msg_1", event(webhook.EventUserCreated, userData))), http.StatusOK, respIgnored)
+	assertResponse(t, f.serve(f.request(t, "msg_2", event(webhook.EventSessionCreated, `{"id":"sess_1"}`))), http.StatusOK, respIgnored)
 }
 
 // Registering while serving is safe (run with -race).
@@ -927,17 +932,26 @@ func TestHandlerDefaultDedupe(t *testing.T) {
 func TestNewHandlerRejects(t *testing.T) {
 	t.Parallel()
 	v := newVerifier(t, webhook.VerifierConfig{Secrets: []string{secretA}, MaxBodyBytes: 1000})
-	for name, cfg := range map[string]webhook.HandlerConfig{
-		"no verifier":               {},
-		"negative TTL":              {Verifier: v, DedupeTTL: -time.Hour},
-		"negative lease":            {Verifier: v, ClaimLease: -time.Second},
-		"negative body limit":       {Verifier: v, MaxBodyBytes: -1},
-		"lease not below TTL":       {Verifier: v, DedupeTTL: time.Hour, ClaimLease: time.Hour},
-		"lease above default TTL":   {Verifier: v, ClaimLease: 100 * time.Hour},
-		"body limit above verifier": {Verifier: v, MaxBodyBytes: 1001},
+	var nilDedupe *webhook.MemoryDedupe
+	for name, tc := range map[string]struct {
+		cfg   webhook.HandlerConfig
+		field string
+	}{
+		"no verifier":               {webhook.HandlerConfig{}, "HandlerConfig.Verifier"},
+		"nil dedupe pointer":        {webhook.HandlerConfig{Verifier: v, Dedupe: nilDedupe}, "HandlerConfig.Dedupe"},
+		"negative TTL":              {webhook.HandlerConfig{Verifier: v, DedupeTTL: -time.Hour}, "HandlerConfig.DedupeTTL"},
+		"negative lease":            {webhook.HandlerConfig{Verifier: v, ClaimLease: -time.Second}, "HandlerConfig.ClaimLease"},
+		"negative body limit":       {webhook.HandlerConfig{Verifier: v, MaxBodyBytes: -1}, "HandlerConfig.MaxBodyBytes"},
+		"lease not below TTL":       {webhook.HandlerConfig{Verifier: v, DedupeTTL: time.Hour, ClaimLease: time.Hour}, "HandlerConfig.ClaimLease"},
+		"lease above default TTL":   {webhook.HandlerConfig{Verifier: v, ClaimLease: 100 * time.Hour}, "HandlerConfig.ClaimLease"},
+		"body limit above verifier": {webhook.HandlerConfig{Verifier: v, MaxBodyBytes: 1001}, "HandlerConfig.MaxBodyBytes"},
 	} {
-		h, err := webhook.NewHandler(cfg)
+		h, err := webhook.NewHandler(tc.cfg)
 		require.ErrorIs(t, err, webhook.ErrInvalidConfig, name)
+		var cerr *webhook.ConfigError
+		require.ErrorAs(t, err, &cerr, name)
+		assert.Equal(t, tc.field, cerr.Field, name)
+		assert.Equal(t, "webhook: invalid config: "+cerr.Field+": "+cerr.Reason, err.Error())
 		assert.Nil(t, h)
 	}
 	h, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: v, DedupeTTL: time.Hour, ClaimLease: time.Minute, MaxBodyBytes: 1000})

@@ -13,7 +13,6 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/orgctx"
-	"github.com/unioneyes/authkit/webhook"
 )
 
 // Limits and defaults of the dev endpoints.
@@ -23,6 +22,7 @@ const (
 	devMaxIDBytes      = 64
 	devMaxPermissions  = 32
 	devMaxTokenBody    = 64 << 10
+	devMaxWebhookBody  = 1 << 20 // the webhook verifier's default limit
 	devWebhookPath     = "/api/auth_core/webhooks/clerk/"
 	devDemoLifetime    = time.Hour
 )
@@ -197,7 +197,7 @@ func validDevID(s string) bool {
 // endpoint, as Svix would deliver it. "object" and "timestamp" are filled in when
 // missing, so {"type":"user.deleted","data":{"id":"user_…"}} is enough.
 func (d *devClerk) handleWebhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.DefaultMaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, devMaxWebhookBody))
 	if err != nil {
 		devBadRequest(w, r, "reading the body: "+err.Error())
 		return
