@@ -87,9 +87,10 @@ func Owns(ctx context.Context, orgID string) bool {
 
 // Refuse answers r with f, by the failure handler configured for r (see
 // [WithFailureHandler]; [WriteFailure] when none is). f.Realm, when empty, becomes the
-// configured realm ([DefaultRealm] when none is). Every refusal of the module's
-// middleware, guards, RequireScope and RequireReverification goes through it; use it for
-// the refusals of your own handlers too, so that clients meet one shape.
+// configured realm ([DefaultRealm] when none is). The guards downstream of the
+// authentication middleware (these, clerkauth's RequireScope and RequireReverification)
+// refuse through it; use it for the refusals of your own handlers too, so that clients
+// meet one shape and your handler sees them all.
 //
 // A FailureHandler must not call Refuse (it would call itself): it calls WriteFailure for
 // the default answer.

@@ -24,10 +24,11 @@
 //
 // # Refusals
 //
-// Every refusal authkit writes (clerkauth's middleware, RequireScope and
-// RequireReverification, these guards, webhook.Handler) is a [Failure] answered by
-// [Refuse] or, where no middleware configures one, by a [FailureHandler] of its own
-// configuration; the default, [WriteFailure], writes one shape:
+// Every refusal authkit writes is a [Failure], written by a [FailureHandler]: the one the
+// authentication middleware is configured with, for its own refusals and, through
+// [Refuse], for those of the guards downstream (these, clerkauth's RequireScope and
+// RequireReverification); webhook.Handler has its own (HandlerConfig.OnFailure). The
+// default, [WriteFailure], writes one shape:
 //
 //	HTTP/1.1 403 Forbidden
 //	Content-Type: application/json
@@ -44,8 +45,9 @@
 //
 // # Design notes
 //
-// The guards are plain middleware, found by the request context rather than configured
-// per route, so that one setting on the authentication middleware reaches every refusal.
+// The guards are plain middleware that find their settings in the request context rather
+// than being configured per route, so that one setting on the authentication middleware
+// reaches every refusal.
 // A path naming another organization is answered 404, not 403, so that a token for
 // organization A cannot probe which ids exist in organization B. The body never names the
 // missing role or permission, never carries a token, a claim value or the reason a
