@@ -9,7 +9,7 @@ import (
 )
 
 // A ClientIPStrategy decides which address the audit record calls the
-// client (see [WithClientIP]). Headers such as X-Forwarded-For are written by
+// client (see [Config.ClientIP]). Headers such as X-Forwarded-For are written by
 // whoever sends the request, so a strategy may only believe a header that a
 // proxy it trusts has written; anything else would let a client choose the
 // address that ends up in the audit trail.
@@ -89,16 +89,6 @@ func RightmostUntrusted(trustedCIDRs ...string) (ClientIPStrategy, error) {
 	return &rightmostUntrusted{trusted: trusted}, nil
 }
 
-// MustRightmostUntrusted is like [RightmostUntrusted] but panics on error.
-// It is meant for ranges written as literals in the program.
-func MustRightmostUntrusted(trustedCIDRs ...string) ClientIPStrategy {
-	s, err := RightmostUntrusted(trustedCIDRs...)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}
-
 type rightmostUntrusted struct{ trusted trustedSet }
 
 func (s *rightmostUntrusted) ClientIP(r *http.Request) netip.Addr {
@@ -141,16 +131,6 @@ func SingleHeader(name string, trustedCIDRs ...string) (ClientIPStrategy, error)
 		return nil, err
 	}
 	return &singleHeader{name: http.CanonicalHeaderKey(name), trusted: trusted}, nil
-}
-
-// MustSingleHeader is like [SingleHeader] but panics on error. It is meant
-// for literal configuration.
-func MustSingleHeader(name string, trustedCIDRs ...string) ClientIPStrategy {
-	s, err := SingleHeader(name, trustedCIDRs...)
-	if err != nil {
-		panic(err)
-	}
-	return s
 }
 
 type singleHeader struct {

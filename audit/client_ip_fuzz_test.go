@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var fuzzTrusted = trustedSet{
@@ -81,21 +84,17 @@ func FuzzRightmostUntrusted(f *testing.F) {
 		}
 		got, ok := rightmostUntrustedXFF(lines, fuzzTrusted.contains)
 		want, wantOK := refRightmost(lines, fuzzTrusted.contains)
-		if got != want || ok != wantOK {
-			t.Fatalf("lines %q: got %v %v, reference %v %v", lines, got, ok, want, wantOK)
-		}
-		if ok != got.IsValid() {
-			t.Fatalf("ok %v with address %v", ok, got)
-		}
-		if ok && (got.Is4In6() || got.Zone() != "" || fuzzTrusted.contains(got)) {
-			t.Fatalf("result %v is mapped, zoned or trusted", got)
+		require.Equal(t, want, got, "lines %q: the reference's address", lines)
+		require.Equal(t, wantOK, ok, "lines %q: the reference's ok", lines)
+		require.Equal(t, got.IsValid(), ok, "ok with address %v", got)
+		if ok {
+			require.False(t, got.Is4In6() || got.Zone() != "" || fuzzTrusted.contains(got), "result %v is mapped, zoned or trusted", got)
 		}
 		for _, entry := range strings.Split(line2, ",") {
 			a, aok := parseForwardedAddr(entry)
 			r, rok := refParse(entry)
-			if a != r || aok != rok {
-				t.Fatalf("parseForwardedAddr(%q) = %v %v, reference %v %v", entry, a, aok, r, rok)
-			}
+			require.Equal(t, r, a, "parseForwardedAddr(%q): the reference's address", entry)
+			require.Equal(t, rok, aok, "parseForwardedAddr(%q): the reference's ok", entry)
 		}
 	})
 }
@@ -104,8 +103,6 @@ func FuzzRightmostUntrusted(f *testing.F) {
 func TestParseForwardedAddrDoesNotAllocate(t *testing.T) {
 	inputs := []string{"198.51.100.1", "[2001:db8::1]:443", "fe80::1%eth0", " 10.0.0.1:80 ", "::ffff:10.0.0.1"}
 	for _, in := range inputs {
-		if n := testing.AllocsPerRun(100, func() { _, _ = parseForwardedAddr(in) }); n != 0 {
-			t.Errorf("parseForwardedAddr(%q) allocates %v times", in, n)
-		}
+		assert.Zero(t, testing.AllocsPerRun(100, func() { _, _ = parseForwardedAddr(in) }), "parseForwardedAddr(%q) allocates", in)
 	}
 }

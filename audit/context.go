@@ -104,7 +104,7 @@ func Annotate(ctx context.Context, fn func(*Record)) {
 // AddAttrs appends free attributes to the request's record. Like [Annotate]
 // it is safe for concurrent use and a no-op without an audit middleware.
 // Wrap sensitive values with [Secret], [Redact] or [Mask]; keys configured
-// with [WithRedactedKeys] are redacted whatever their value. Attributes with
+// with [Config.RedactedKeys] are redacted whatever their value. Attributes with
 // a reserved key (see [Record.Attrs]) are dropped by the sinks.
 func AddAttrs(ctx context.Context, attrs ...slog.Attr) {
 	if len(attrs) == 0 {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 )
 
@@ -37,16 +40,15 @@ func TestAnnotate(t *testing.T) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	got, _ := record(t, h, httptest.NewRequest("DELETE", "/invoices/inv_1", nil))
-	if got.AuthOutcome != audit.AuthSuccess || got.PrincipalKind != "session_token" ||
-		got.UserID != "user_1" || got.SessionID != "sess_1" || got.OrgID != "org_1" || got.OrgRole != "org:admin" {
-		t.Errorf("identity not recorded: %+v", got)
-	}
-	if got.Status != http.StatusNoContent {
-		t.Errorf("Status = %d, want the measured 204", got.Status)
-	}
-	if len(got.Attrs) != 1 || got.Attrs[0].String() != "app.invoice.id=inv_1" {
-		t.Errorf("Attrs = %v", got.Attrs)
-	}
+	assert.Equal(t, audit.AuthSuccess, got.AuthOutcome)
+	assert.Equal(t, "session_token", got.PrincipalKind)
+	assert.Equal(t, "user_1", got.UserID)
+	assert.Equal(t, "sess_1", got.SessionID)
+	assert.Equal(t, "org_1", got.OrgID)
+	assert.Equal(t, "org:admin", got.OrgRole)
+	assert.Equal(t, http.StatusNoContent, got.Status, "the measured status")
+	require.Len(t, got.Attrs, 1)
+	assert.Equal(t, "app.invoice.id=inv_1", got.Attrs[0].String())
 }
 
 func TestAnnotateWithoutMiddlewareIsNoop(t *testing.T) {
@@ -54,15 +56,11 @@ func TestAnnotateWithoutMiddlewareIsNoop(t *testing.T) {
 	audit.Annotate(context.Background(), func(*audit.Record) { called = true })
 	audit.Annotate(context.Background(), nil)
 	audit.AddAttrs(context.Background(), slog.Int("x", 1))
-	if called {
-		t.Error("Annotate called fn without an audit record in the context")
-	}
-	if id := audit.RequestID(context.Background()); id != "" {
-		t.Errorf("RequestID = %q, want empty", id)
-	}
-	if ip, ok := audit.ClientIP(context.Background()); ok || ip.IsValid() {
-		t.Errorf("ClientIP = %v, %v; want invalid, false", ip, ok)
-	}
+	assert.False(t, called, "Annotate called fn without an audit record in the context")
+	assert.Empty(t, audit.RequestID(context.Background()))
+	ip, ok := audit.ClientIP(context.Background())
+	assert.False(t, ok)
+	assert.False(t, ip.IsValid())
 }
 
 // retainSink keeps the record pointer, as an asynchronous sink may.
@@ -72,7 +70,7 @@ func TestAnnotateConcurrentAndLate(t *testing.T) {
 	const workers, perWorker = 16, 8
 	var sink retainSink
 	late := make(chan context.Context, 1)
-	h := audit.Middleware(&sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := middleware(t, &sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		var wg sync.WaitGroup
 		for i := range workers {
@@ -94,19 +92,13 @@ func TestAnnotateConcurrentAndLate(t *testing.T) {
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	got := sink.rec
-	if got == nil {
-		t.Fatal("no record written")
-	}
-	if len(got.Attrs) != workers*perWorker {
-		t.Errorf("got %d attrs, want %d", len(got.Attrs), workers*perWorker)
-	}
+	require.NotNil(t, got, "no record written")
+	assert.Len(t, got.Attrs, workers*perWorker)
 	seen := make(map[int64]bool)
 	for _, a := range got.Attrs {
 		seen[a.Value.Int64()] = true
 	}
-	if len(seen) != workers*perWorker {
-		t.Errorf("got %d distinct attrs, want %d", len(seen), workers*perWorker)
-	}
+	assert.Len(t, seen, workers*perWorker, "distinct attrs")
 
 	// A goroutine that outlives the handler annotates after the record was
 	// handed to the sink: ignored, so the sink's record never changes (and
@@ -119,9 +111,8 @@ func TestAnnotateConcurrentAndLate(t *testing.T) {
 		audit.AddAttrs(ctx, slog.Bool("app.late", true))
 	}()
 	<-done
-	if got.UserID != "user_1" || len(got.Attrs) != workers*perWorker {
-		t.Errorf("record changed after it reached the sink: UserID %q, %d attrs", got.UserID, len(got.Attrs))
-	}
+	assert.Equal(t, "user_1", got.UserID, "record changed after it reached the sink")
+	assert.Len(t, got.Attrs, workers*perWorker, "record changed after it reached the sink")
 }
 
 // TestRequestContextBehaves checks that the context the handler receives
@@ -134,15 +125,13 @@ func TestRequestContextBehaves(t *testing.T) {
 	parent, cancel := context.WithCancelCause(parent)
 	errCause := errors.New("client went away")
 
-	var checks []string
-	h := audit.Middleware(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	served := false
+	h := middleware(t, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served = true
 		ctx := r.Context()
-		if d, ok := ctx.Deadline(); !ok || !d.Equal(deadline) {
-			checks = append(checks, "deadline lost")
-		}
-		if ctx.Value(valueKey{}) != "v" {
-			checks = append(checks, "parent value lost")
-		}
+		d, ok := ctx.Deadline()
+		assert.True(t, ok && d.Equal(deadline), "deadline lost")
+		assert.Equal(t, "v", ctx.Value(valueKey{}), "parent value lost")
 		before := runtime.NumGoroutine()
 		children := make([]context.Context, 100)
 		cancels := make([]context.CancelFunc, len(children))
@@ -154,9 +143,7 @@ func TestRequestContextBehaves(t *testing.T) {
 				c()
 			}
 		}()
-		if n := runtime.NumGoroutine() - before; n >= 50 {
-			checks = append(checks, fmt.Sprintf("%d goroutines started for child contexts", n))
-		}
+		assert.Less(t, runtime.NumGoroutine()-before, 50, "goroutines started for child contexts")
 		afterFunc := make(chan struct{})
 		context.AfterFunc(ctx, func() { close(afterFunc) })
 
@@ -165,15 +152,10 @@ func TestRequestContextBehaves(t *testing.T) {
 			<-c.Done()
 		}
 		<-afterFunc
-		if ctx.Err() != context.Canceled || context.Cause(ctx) != errCause {
-			checks = append(checks, fmt.Sprintf("Err %v, Cause %v", ctx.Err(), context.Cause(ctx)))
-		}
-		if fmt.Sprint(ctx) == "" {
-			checks = append(checks, "empty String")
-		}
+		assert.Equal(t, context.Canceled, ctx.Err())
+		assert.Equal(t, errCause, context.Cause(ctx))
+		assert.NotEmpty(t, fmt.Sprint(ctx))
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(parent))
-	for _, c := range checks {
-		t.Error(c)
-	}
+	assert.True(t, served)
 }

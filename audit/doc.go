@@ -18,17 +18,17 @@
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	auditor, err := audit.New(
-//		audit.MultiSink(audit.JSONSink(auditFile), audit.SlogSink(logger)),
-//		audit.WithClientIP(clientIP),
-//		audit.WithRequestIDHeader("X-Request-Id"), // the load balancer sets it
-//	)
+//	auditor, err := audit.New(audit.Config{
+//		Sink:            audit.MultiSink(audit.JSONSink(auditFile), audit.SlogSink(logger)),
+//		ClientIP:        clientIP,
+//		RequestIDHeader: "X-Request-Id", // the load balancer sets it
+//	})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
 //
 //	mux := http.NewServeMux()
-//	mux.Handle("POST /orgs/{org}/invoices", orgctx.RequireRole("org:admin")(createInvoice))
+//	mux.Handle("POST /orgs/{org}/invoices", orgctx.RequireAnyRole("org:admin")(createInvoice))
 //
 //	// audit → authentication → route capture → mux → guards → handler
 //	handler := auditor.Handler(verifier.Middleware()(audit.CaptureRoute(mux)))
@@ -67,8 +67,8 @@
 // http.response.body.size, client.address, network.peer.address,
 // user_agent.original, user.id, session.id, user.roles, error.type), ECS
 // names where OpenTelemetry has none (organization.id, http.request.id,
-// event.outcome) and "authkit."-prefixed names otherwise; the Key constants
-// list them with their types. duration is a time.Duration: integer
+// event.outcome) and "authkit."-prefixed names otherwise; [Record.LogAttrs]
+// lists them with their types. duration is a time.Duration: integer
 // nanoseconds in JSON.
 //
 // # Client address
@@ -85,28 +85,26 @@
 //
 // Every request gets an id (128 random bits, URL-safe), echoed in the
 // X-Request-Id response header and available to handlers through
-// [RequestID]. [WithRequestIDHeader] accepts a validated inbound id instead.
+// [RequestID]. [Config.RequestIDHeader] accepts a validated inbound id
+// instead.
 //
 // # Privacy
 //
 // No query string, no headers but the User-Agent, no cookies, no bodies. The
 // path is recorded as received; for routes that carry secrets in the path,
-// overwrite it (rec.Path = rec.Route) with [Annotate].
+// overwrite it (rec.Path = rec.Route) with [Annotate]. Values handlers add
+// can be wrapped in [Secret], [Redact] or [Mask], and attributes under
+// credential-like keys are redacted whatever their value
+// ([Config.RedactedKeys]).
 //
 // # Bounds
 //
-// A client chooses its path and User-Agent, and net/http accepts each up
-// to about 1 MiB: recorded verbatim, they would let any client inflate
-// every record it causes. The middleware keeps at most [MaxPathBytes]
-// (2 KiB) of the path and [MaxUserAgentBytes] (512 bytes) of the
+// The middleware keeps at most 2 KiB of the path and 512 bytes of the
 // User-Agent: a longer value is cut at a UTF-8 character boundary and ends
-// with [TruncatedSuffix] ("…"), the whole within the bound. The other
-// fields the middleware fills are bounded by construction (the method is
-// folded to [MethodOther], an inbound request id is validated); what
-// [Annotate] and [AddAttrs] add is the application's to bound. Values handlers add
-// can be wrapped in [Secret], [Redact] or [Mask], and attributes under
-// credential-like keys are redacted whatever their value
-// ([WithRedactedKeys]).
+// with "…", the whole within the bound. The other fields the middleware
+// fills are bounded by construction (the method is folded to [MethodOther],
+// an inbound request id is validated); what [Annotate] and [AddAttrs] add
+// is the application's to bound.
 //
 // # Sinks
 //
@@ -117,4 +115,18 @@
 // the contract, the way testing/slogtest checks slog handlers, and its
 // Recorder captures records in tests. Sink failures never fail a request:
 // they are counted ([Auditor.SinkErrors]) and the first is logged.
+//
+// # Design notes
+//
+// The package imports no other authkit package, so that any
+// authentication layer can feed it through [Annotate]; the failure reason
+// is a sentinel's text because a wrapped error's message may quote the
+// token or its claims. The middleware goes outermost so that refusals are
+// recorded too. Client addresses come from a strategy chosen explicitly
+// because headers such as X-Forwarded-For are written by whoever sends the
+// request: only a header a trusted proxy wrote can be believed. The path
+// and User-Agent are bounded because a client chooses them and net/http
+// accepts each up to about 1 MiB: recorded verbatim, they would let any
+// client inflate every record it causes. A sink never fails a request
+// because the audit trail must not become a way to take the service down.
 package audit

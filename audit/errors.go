@@ -14,9 +14,13 @@ var (
 	// trust a header, so it is almost certainly a configuration mistake.
 	ErrNoTrustedProxies = errors.New("audit: no trusted proxy ranges")
 
-	// ErrInvalidHeaderName reports a header name that is empty or not an
-	// RFC 9110 token.
+	// ErrInvalidHeaderName reports a header name given to [SingleHeader]
+	// that is empty or not an RFC 9110 token.
 	ErrInvalidHeaderName = errors.New("audit: invalid header name")
+
+	// ErrInvalidConfig is wrapped by every [ConfigError]: [New] refuses
+	// its configuration.
+	ErrInvalidConfig = errors.New("audit: invalid config")
 
 	// ErrSinkPanic wraps the value of a panic raised by a [Sink]. The
 	// middleware and [MultiSink] turn sink panics into errors so that a

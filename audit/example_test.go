@@ -20,15 +20,20 @@ import (
 func Example() {
 	var out bytes.Buffer
 	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	auditor, err := audit.New(audit.JSONSink(&out),
-		audit.WithRequestIDHeader("X-Request-Id"),
-		audit.WithClientIP(audit.MustRightmostUntrusted("10.0.0.0/8")),
-		audit.WithNow(func() time.Time {
+	clientIP, err := audit.RightmostUntrusted("10.0.0.0/8") // the load balancers
+	if err != nil {
+		panic(err)
+	}
+	auditor, err := audit.New(audit.Config{
+		Sink:            audit.JSONSink(&out),
+		ClientIP:        clientIP,
+		RequestIDHeader: "X-Request-Id",
+		Now: func() time.Time {
 			now := clock
 			clock = clock.Add(1500 * time.Microsecond)
 			return now
-		}),
-	)
+		},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -76,15 +81,19 @@ func ExampleAnnotate() {
 	errTokenExpired := errors.New("clerkauth: token expired") // stands for clerkauth.ErrTokenExpired
 
 	var out bytes.Buffer
-	handler := audit.Middleware(audit.SlogSink(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
+	auditor, err := audit.New(audit.Config{Sink: audit.SlogSink(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			switch a.Key {
-			case slog.TimeKey, audit.KeyDuration, audit.KeyRequestID:
+			case slog.TimeKey, "duration", "http.request.id":
 				return slog.Attr{} // varying values, dropped to keep the example stable
 			}
 			return a
 		},
-	}))))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	})))})
+	if err != nil {
+		panic(err)
+	}
+	handler := auditor.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		audit.Annotate(r.Context(), func(rec *audit.Record) {
 			rec.AuthOutcome = audit.AuthFailure
 			rec.AuthFailure = errTokenExpired.Error()
@@ -128,8 +137,10 @@ func ExampleRightmostUntrusted() {
 // Sink failures never fail a request; they are counted and the first one is
 // logged.
 func ExampleAuditor_SinkErrors() {
-	auditor, err := audit.New(audit.JSONSink(nil), // a misconfigured sink
-		audit.WithLogger(slog.New(slog.DiscardHandler)))
+	auditor, err := audit.New(audit.Config{
+		Sink:   audit.JSONSink(nil), // a misconfigured sink
+		Logger: slog.New(slog.DiscardHandler),
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -152,14 +163,17 @@ func ExampleAuditor_SinkErrors() {
 // Values a handler adds can be redacted by type, by helper, or by key.
 func ExampleSecret() {
 	var out bytes.Buffer
-	handler := audit.Middleware(audit.JSONSink(&out), audit.WithNow(func() time.Time { return time.Time{} }))(
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			audit.AddAttrs(r.Context(),
-				slog.Any("app.invite_code", audit.Secret("inv-9f8e7d")),
-				slog.Attr{Key: "app.card", Value: audit.Mask("4242424242424242", 4)},
-				slog.String("app.password", "hunter2"), // redacted by key
-			)
-		}))
+	auditor, err := audit.New(audit.Config{Sink: audit.JSONSink(&out)})
+	if err != nil {
+		panic(err)
+	}
+	handler := auditor.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		audit.AddAttrs(r.Context(),
+			slog.Any("app.invite_code", audit.Secret("inv-9f8e7d")),
+			slog.Attr{Key: "app.card", Value: audit.Mask("4242424242424242", 4)},
+			slog.String("app.password", "hunter2"), // redacted by key
+		)
+	}))
 	req := httptest.NewRequest("GET", "/invite", nil)
 	handler.ServeHTTP(httptest.NewRecorder(), req)
 

@@ -1,4 +1,12 @@
 package audit
 
-// TruncateForTest is truncate, for the tests of package audit_test.
+// Internals for the tests of package audit_test.
+
+// TruncateForTest is truncate.
 var TruncateForTest = truncate
+
+const (
+	MaxPathBytes      = maxPathBytes
+	MaxUserAgentBytes = maxUserAgentBytes
+	TruncatedSuffix   = truncatedSuffix
+)

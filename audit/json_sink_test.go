@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
 )
@@ -28,9 +31,7 @@ func (b *lockedBuffer) records(t *testing.T) []map[string]any {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	recs, err := audittest.JSONLines(b.buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return recs
 }
 
@@ -65,27 +66,20 @@ func TestJSONSinkOneWritePerLine(t *testing.T) {
 	for range 20 {
 		wg.Go(func() {
 			r := &audit.Record{Method: "GET", Path: "/a\nb\"c", UserAgent: "x\u2028y"}
-			if err := sink.Write(context.Background(), r); err != nil {
-				t.Error(err)
-			}
+			assert.NoError(t, sink.Write(context.Background(), r))
 		})
 	}
 	wg.Wait()
-	if w.writes != 20 || len(w.bad) != 0 {
-		t.Errorf("writes %d, malformed %q", w.writes, w.bad)
-	}
+	assert.Equal(t, 20, w.writes)
+	assert.Empty(t, w.bad, "malformed lines")
 }
 
 func TestJSONSinkFormat(t *testing.T) {
 	var buf bytes.Buffer
 	r := &audit.Record{Time: t0, Method: "GET", Path: "/x", Status: 200, Duration: 1500}
-	if err := audit.JSONSink(&buf).Write(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, audit.JSONSink(&buf).Write(context.Background(), r))
 	want := `{"time":"2026-01-02T03:04:05Z","http.request.method":"GET","url.path":"/x","http.response.status_code":200,"http.response.body.size":0,"duration":1500}` + "\n"
-	if buf.String() != want {
-		t.Errorf("got  %s\nwant %s", buf.String(), want)
-	}
+	assert.Equal(t, want, buf.String())
 }
 
 type failingWriter struct{}
@@ -95,10 +89,6 @@ var errWrite = errors.New("write failed")
 func (failingWriter) Write([]byte) (int, error) { return 0, errWrite }
 
 func TestJSONSinkErrors(t *testing.T) {
-	if err := audit.JSONSink(failingWriter{}).Write(context.Background(), &audit.Record{}); !errors.Is(err, errWrite) {
-		t.Errorf("failing writer: %v, want the writer's error", err)
-	}
-	if err := audit.JSONSink(nil).Write(context.Background(), &audit.Record{}); !errors.Is(err, audit.ErrNoWriter) {
-		t.Errorf("nil writer: %v, want ErrNoWriter", err)
-	}
+	assert.ErrorIs(t, audit.JSONSink(failingWriter{}).Write(context.Background(), &audit.Record{}), errWrite, "failing writer")
+	assert.ErrorIs(t, audit.JSONSink(nil).Write(context.Background(), &audit.Record{}), audit.ErrNoWriter, "nil writer")
 }

@@ -10,8 +10,7 @@ import (
 )
 
 // Auditor is the audit middleware: it writes one [Record] per request to
-// its [Sink]. Create it with [New] (or use [Middleware]); it is safe for
-// concurrent use.
+// its [Sink]. Create it with [New]; it is safe for concurrent use.
 type Auditor struct {
 	sink       Sink
 	clientIP   ClientIPStrategy
@@ -26,88 +25,14 @@ type Auditor struct {
 	sinkErrors atomic.Uint64
 }
 
-// New returns an Auditor writing to sink. A nil sink discards records (see
-// [DiscardSink]). It fails only when an option is invalid, with an error
-// wrapping [ErrInvalidHeaderName].
-func New(sink Sink, opts ...Option) (*Auditor, error) {
-	var o options
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
-	return build(sink, &o)
-}
-
-// Middleware returns the audit middleware writing to sink; it is
-// New(sink, opts...).Handler. Put it outermost, before authentication, so
-// that rejected requests are recorded too:
-//
-//	handler := audit.Middleware(sink, opts...)(auth(mux))
-//
-// Middleware never panics and has no error to return: an option that [New]
-// would reject (an invalid request id header name) is ignored, as if it had
-// not been given, and reported once through the configured logger. Use
-// [New] to get the error instead, and to read [Auditor.SinkErrors].
-func Middleware(sink Sink, opts ...Option) func(http.Handler) http.Handler {
-	var o options
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
-	a, err := build(sink, &o)
-	if err != nil {
-		o.idHeader = ""
-		a, _ = build(sink, &o)
-		a.log().Error("audit: ignoring invalid option", "error", err)
-	}
-	return a.Handler
-}
-
-func build(sink Sink, o *options) (*Auditor, error) {
-	a := &Auditor{
-		sink:     sink,
-		clientIP: o.clientIP,
-		echoID:   DefaultRequestIDHeader,
-		logger:   o.logger,
-		now:      o.now,
-	}
-	if a.sink == nil {
-		a.sink = DiscardSink()
-	}
-	if a.clientIP == nil {
-		a.clientIP = RemoteAddr()
-	}
-	a.peerIP, _ = a.clientIP.(peerStrategy)
-	if a.now == nil {
-		a.now, a.realClock = time.Now, true
-	}
-	if o.idHeader != "" {
-		if !validHeaderName(o.idHeader) {
-			return nil, fmt.Errorf("%w: request id header %q", ErrInvalidHeaderName, o.idHeader)
-		}
-		a.inboundID = http.CanonicalHeaderKey(o.idHeader)
-		a.echoID = a.inboundID
-	}
-	keys := o.redactKeys
-	if !o.redactSet {
-		keys = DefaultRedactedKeys()
-	}
-	for _, k := range keys {
-		if k != "" {
-			a.redactKeys = append(a.redactKeys, lowerASCII(k))
-		}
-	}
-	return a, nil
-}
-
 // SinkErrors returns how many times the sink has failed (returned an error
 // or panicked) since the Auditor was created. Only the first failure is
 // logged.
 func (a *Auditor) SinkErrors() uint64 { return a.sinkErrors.Load() }
 
-// Handler wraps next with the audit middleware. For each request it:
+// Handler wraps next with the audit middleware; put it outermost, before
+// authentication, so that refused requests are recorded too. For each
+// request it:
 //
 //  1. snapshots the request fields (method, path, user agent, peer and
 //     client address) and picks the request id, which it sets on the
@@ -151,10 +76,10 @@ func (a *Auditor) serve(next http.Handler, w http.ResponseWriter, r *http.Reques
 	rec.Time = start
 	rec.Method = normalizeMethod(r.Method)
 	if r.URL != nil {
-		rec.Path = truncate(r.URL.Path, MaxPathBytes)
+		rec.Path = truncate(r.URL.Path, maxPathBytes)
 	}
 	if ua := r.Header["User-Agent"]; len(ua) > 0 {
-		rec.UserAgent = truncate(ua[0], MaxUserAgentBytes)
+		rec.UserAgent = truncate(ua[0], maxUserAgentBytes)
 	}
 	peer, peerOK := parsePeer(r.RemoteAddr)
 	rec.PeerAddr = peer

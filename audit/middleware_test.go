@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
 )
@@ -36,17 +39,35 @@ func stepClock(t0 time.Time, step time.Duration) func() time.Time {
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// record runs req through audit.Middleware(rec, opts...)(h) and returns the
-// single record written and the response.
-func record(t *testing.T, h http.Handler, req *http.Request, opts ...audit.Option) (audit.Record, *httptest.ResponseRecorder) {
+// newAuditor returns audit.New(cfg), failing the test on an error.
+func newAuditor(t testing.TB, cfg audit.Config) *audit.Auditor {
 	t.Helper()
-	var rec audittest.Recorder
-	w := httptest.NewRecorder()
-	audit.Middleware(&rec, opts...)(h).ServeHTTP(w, req)
-	recs := rec.Records()
-	if len(recs) != 1 {
-		t.Fatalf("got %d records, want 1", len(recs))
+	a, err := audit.New(cfg)
+	require.NoError(t, err)
+	return a
+}
+
+// middleware returns the audit middleware writing to sink, with the defaults.
+func middleware(t testing.TB, sink audit.Sink) func(http.Handler) http.Handler {
+	t.Helper()
+	return newAuditor(t, audit.Config{Sink: sink}).Handler
+}
+
+// record runs req through the audit middleware configured by cfg (its Sink
+// replaced by a recorder) in front of h and returns the single record
+// written and the response.
+func record(t *testing.T, h http.Handler, req *http.Request, cfg ...audit.Config) (audit.Record, *httptest.ResponseRecorder) {
+	t.Helper()
+	var c audit.Config
+	if len(cfg) > 0 {
+		c = cfg[0]
 	}
+	var rec audittest.Recorder
+	c.Sink = &rec
+	w := httptest.NewRecorder()
+	newAuditor(t, c).Handler(h).ServeHTTP(w, req)
+	recs := rec.Records()
+	require.Len(t, recs, 1)
 	return recs[0], w
 }
 
@@ -62,7 +83,7 @@ func TestMiddlewareRecordsRequest(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer sk_live_header")
 	req.Header.Set("Cookie", "__session=sk_live_cookie")
 
-	got, w := record(t, mux, req, audit.WithNow(stepClock(t0, 1500*time.Microsecond)))
+	got, w := record(t, mux, req, audit.Config{Now: stepClock(t0, 1500*time.Microsecond)})
 
 	want := audit.Record{
 		Time:      t0,
@@ -77,23 +98,16 @@ func TestMiddlewareRecordsRequest(t *testing.T) {
 		UserAgent: "test-agent/1.0",
 		RequestID: got.RequestID,
 	}
-	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
-		t.Errorf("record\n got %+v\nwant %+v", got, want)
-	}
-	if len(got.RequestID) != 22 {
-		t.Errorf("request id %q: want 22 characters", got.RequestID)
-	}
-	if h := w.Header().Get("X-Request-Id"); h != got.RequestID {
-		t.Errorf("X-Request-Id = %q, want %q", h, got.RequestID)
-	}
-	if w.Code != http.StatusCreated || w.Body.String() != `{"id":"inv_1"}` {
-		t.Errorf("response changed: %d %q", w.Code, w.Body.String())
-	}
+	assert.Equal(t, fmt.Sprintf("%+v", want), fmt.Sprintf("%+v", got))
+	assert.Len(t, got.RequestID, 22)
+	assert.Equal(t, got.RequestID, w.Header().Get("X-Request-Id"))
+	assert.Equal(t, http.StatusCreated, w.Code, "response changed")
+	assert.Equal(t, `{"id":"inv_1"}`, w.Body.String(), "response changed")
 }
 
 func TestMiddlewarePrivacy(t *testing.T) {
 	var buf bytes.Buffer
-	h := audit.Middleware(audit.JSONSink(&buf))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := middleware(t, audit.JSONSink(&buf))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.ReadAll(r.Body)
 		http.SetCookie(w, &http.Cookie{Name: "__session", Value: "sk_live_setcookie"})
 		_, _ = io.WriteString(w, "sk_live_respbody")
@@ -105,12 +119,9 @@ func TestMiddlewarePrivacy(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), req)
 
 	out := buf.String()
-	if !strings.Contains(out, `"url.path":"/login"`) {
-		t.Fatalf("path missing from %s", out)
-	}
-	if strings.Contains(out, "sk_live") || strings.Contains(out, "token=") {
-		t.Errorf("audit output leaks request data: %s", out)
-	}
+	require.Contains(t, out, `"url.path":"/login"`)
+	assert.NotContains(t, out, "sk_live", "audit output leaks request data")
+	assert.NotContains(t, out, "token=", "audit output leaks request data")
 }
 
 func TestMethodFolding(t *testing.T) {
@@ -126,9 +137,7 @@ func TestMethodFolding(t *testing.T) {
 			req := httptest.NewRequest("GET", "/", nil)
 			req.Method = tc.method
 			got, _ := record(t, http.NotFoundHandler(), req)
-			if got.Method != tc.want {
-				t.Errorf("Method = %q, want %q", got.Method, tc.want)
-			}
+			assert.Equal(t, tc.want, got.Method)
 		})
 	}
 }
@@ -147,9 +156,7 @@ func TestPathSnapshot(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, _ := record(t, tc.h, httptest.NewRequest("GET", "/api/v1/users", nil))
-			if got.Path != "/api/v1/users" {
-				t.Errorf("Path = %q, want the path as received", got.Path)
-			}
+			assert.Equal(t, "/api/v1/users", got.Path, "the path as received")
 		})
 	}
 }
@@ -185,9 +192,7 @@ func TestStatusAndBytes(t *testing.T) {
 			w.WriteHeader(http.StatusNotFound)
 		}, 200, 0},
 		{"ResponseController flush", func(w http.ResponseWriter, r *http.Request) {
-			if err := http.NewResponseController(w).Flush(); err != nil {
-				t.Errorf("Flush: %v", err)
-			}
+			assert.NoError(t, http.NewResponseController(w).Flush())
 		}, 200, 0},
 		{"ReadFrom", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusPartialContent)
@@ -196,9 +201,8 @@ func TestStatusAndBytes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, _ := record(t, tc.h, httptest.NewRequest("GET", "/", nil))
-			if got.Status != tc.status || got.Bytes != tc.bytes {
-				t.Errorf("Status, Bytes = %d, %d; want %d, %d", got.Status, got.Bytes, tc.status, tc.bytes)
-			}
+			assert.Equal(t, tc.status, got.Status)
+			assert.Equal(t, tc.bytes, got.Bytes)
 		})
 	}
 }
@@ -210,7 +214,7 @@ func servePanics(t *testing.T, h http.HandlerFunc) (recovered any, recs []audit.
 	var rec audittest.Recorder
 	func() {
 		defer func() { recovered = recover() }()
-		audit.Middleware(&rec)(h).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/boom", nil))
+		middleware(t, &rec)(h).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/boom", nil))
 	}()
 	return recovered, rec.Records()
 }
@@ -221,15 +225,13 @@ func TestPanicRecordedThenRepanicked(t *testing.T) {
 		_, _ = w.Write([]byte("partial"))
 		panic(boom{42})
 	})
-	if v != (boom{42}) {
-		t.Fatalf("re-panicked with %#v, want the original value", v)
-	}
-	if len(recs) != 1 {
-		t.Fatalf("got %d records, want 1", len(recs))
-	}
-	if r := recs[0]; r.Status != 500 || !r.Panicked || r.Aborted || r.Bytes != 7 {
-		t.Errorf("record: Status %d Panicked %v Aborted %v Bytes %d; want 500 true false 7", r.Status, r.Panicked, r.Aborted, r.Bytes)
-	}
+	require.Equal(t, boom{42}, v, "re-panicked with the original value")
+	require.Len(t, recs, 1)
+	r := recs[0]
+	assert.Equal(t, 500, r.Status)
+	assert.True(t, r.Panicked)
+	assert.False(t, r.Aborted)
+	assert.EqualValues(t, 7, r.Bytes)
 }
 
 func TestPanicErrAbortHandlerUntouched(t *testing.T) {
@@ -248,15 +250,12 @@ func TestPanicErrAbortHandlerUntouched(t *testing.T) {
 				}
 				panic(http.ErrAbortHandler)
 			})
-			if v != http.ErrAbortHandler {
-				t.Fatalf("re-panicked with %#v, want http.ErrAbortHandler itself", v)
-			}
-			if len(recs) != 1 {
-				t.Fatalf("got %d records, want 1", len(recs))
-			}
-			if r := recs[0]; !r.Aborted || r.Panicked || r.Status != tc.status {
-				t.Errorf("record: Aborted %v Panicked %v Status %d; want true false %d", r.Aborted, r.Panicked, r.Status, tc.status)
-			}
+			require.True(t, v == http.ErrAbortHandler, "re-panicked with %#v, want http.ErrAbortHandler itself", v)
+			require.Len(t, recs, 1)
+			r := recs[0]
+			assert.True(t, r.Aborted)
+			assert.False(t, r.Panicked)
+			assert.Equal(t, tc.status, r.Status)
 		})
 	}
 }
@@ -294,10 +293,7 @@ func TestSinkFailureNeverFailsRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			sink := &errSink{panics: tc.panics}
-			a, err := audit.New(sink, audit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := newAuditor(t, audit.Config{Sink: sink, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			h := a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusCreated)
 				_, _ = io.WriteString(w, "ok")
@@ -305,16 +301,13 @@ func TestSinkFailureNeverFailsRequest(t *testing.T) {
 			for range 3 {
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-				if w.Code != http.StatusCreated || w.Body.String() != "ok" {
-					t.Fatalf("response = %d %q, want 201 ok", w.Code, w.Body.String())
-				}
+				require.Equal(t, http.StatusCreated, w.Code)
+				require.Equal(t, "ok", w.Body.String())
 			}
-			if n := a.SinkErrors(); n != 3 || sink.calls.Load() != 3 {
-				t.Errorf("SinkErrors = %d (calls %d), want 3", n, sink.calls.Load())
-			}
-			if strings.Count(logs.String(), "\n") != 1 || !strings.Contains(logs.String(), tc.wantLog) {
-				t.Errorf("logs = %q, want exactly one line mentioning %q", logs.String(), tc.wantLog)
-			}
+			assert.EqualValues(t, 3, a.SinkErrors())
+			assert.EqualValues(t, 3, sink.calls.Load())
+			assert.Equal(t, 1, strings.Count(logs.String(), "\n"), "exactly one log line: %q", logs.String())
+			assert.Contains(t, logs.String(), tc.wantLog)
 		})
 	}
 }
@@ -334,44 +327,67 @@ func (s *ctxSink) Write(ctx context.Context, _ *audit.Record) error {
 
 func TestSinkContextKeepsValuesNotCancellation(t *testing.T) {
 	sink := &ctxSink{}
-	h := audit.Middleware(sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := middleware(t, sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), valueKey{}, "trace-1"))
 	cancel() // the client went away
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(ctx))
-	if sink.err != nil || sink.value != "trace-1" {
-		t.Errorf("sink context: err %v, value %v; want nil, trace-1", sink.err, sink.value)
-	}
+	assert.NoError(t, sink.err)
+	assert.Equal(t, "trace-1", sink.value)
 }
 
 func TestNestedMiddlewareRecordsOnce(t *testing.T) {
 	var outer, inner audittest.Recorder
 	var innerID string
-	h := audit.Middleware(&outer)(audit.Middleware(&inner)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := middleware(t, &outer)(middleware(t, &inner)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		innerID = audit.RequestID(r.Context())
 	})))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-	if len(outer.Records()) != 1 || len(inner.Records()) != 0 {
-		t.Fatalf("records: outer %d, inner %d; want 1, 0", len(outer.Records()), len(inner.Records()))
-	}
-	if len(w.Header()["X-Request-Id"]) != 1 || innerID != w.Header().Get("X-Request-Id") {
-		t.Errorf("request id header %v, handler saw %q", w.Header()["X-Request-Id"], innerID)
-	}
+	require.Len(t, outer.Records(), 1)
+	require.Empty(t, inner.Records())
+	assert.Len(t, w.Header()["X-Request-Id"], 1)
+	assert.Equal(t, w.Header().Get("X-Request-Id"), innerID)
 }
 
 func TestNilSinkAndNilNext(t *testing.T) {
 	w := httptest.NewRecorder()
-	audit.Middleware(nil)(nil).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-	if w.Code != http.StatusNotFound {
-		t.Errorf("nil next: status %d, want 404", w.Code)
-	}
-	if err := audit.DiscardSink().Write(context.Background(), &audit.Record{}); err != nil {
-		t.Errorf("DiscardSink: %v", err)
+	middleware(t, nil)(nil).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	assert.Equal(t, http.StatusNotFound, w.Code, "nil next")
+	assert.NoError(t, audit.DiscardSink().Write(context.Background(), &audit.Record{}))
+}
+
+// New refuses, naming the field, what could only fail later: an invalid
+// request id header name, and a nil pointer behind the Sink or ClientIP
+// interface (it would panic on the first request).
+func TestNewRejects(t *testing.T) {
+	var nilRecorder *audittest.Recorder
+	var nilStrategy *nilPeerStrategy
+	for _, tc := range []struct {
+		cfg   audit.Config
+		field string
+	}{
+		{audit.Config{RequestIDHeader: "bad header"}, "Config.RequestIDHeader"},
+		{audit.Config{RequestIDHeader: "X-Id\n"}, "Config.RequestIDHeader"},
+		{audit.Config{Sink: nilRecorder}, "Config.Sink"},
+		{audit.Config{ClientIP: nilStrategy}, "Config.ClientIP"},
+	} {
+		a, err := audit.New(tc.cfg)
+		require.ErrorIs(t, err, audit.ErrInvalidConfig, tc.field)
+		var cerr *audit.ConfigError
+		require.ErrorAs(t, err, &cerr)
+		assert.Equal(t, tc.field, cerr.Field)
+		assert.Equal(t, "audit: invalid config: "+cerr.Field+": "+cerr.Reason, err.Error())
+		assert.Nil(t, a)
 	}
 }
 
+type nilPeerStrategy struct{}
+
+func (*nilPeerStrategy) ClientIP(*http.Request) netip.Addr { return netip.Addr{} }
+
 func TestClientIPInContextAndRecord(t *testing.T) {
-	strategy := audit.MustRightmostUntrusted("10.0.0.0/8")
+	strategy, err := audit.RightmostUntrusted("10.0.0.0/8")
+	require.NoError(t, err)
 	var inHandler netip.Addr
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inHandler, _ = audit.ClientIP(r.Context())
@@ -388,17 +404,14 @@ func TestClientIPInContextAndRecord(t *testing.T) {
 			req := httptest.NewRequest("GET", "/", nil)
 			req.RemoteAddr = tc.remote
 			req.Header.Set("X-Forwarded-For", tc.xff)
-			got, _ := record(t, h, req, audit.WithClientIP(strategy))
+			got, _ := record(t, h, req, audit.Config{ClientIP: strategy})
 			want := netip.Addr{}
 			if tc.want != "" {
 				want = netip.MustParseAddr(tc.want)
 			}
-			if got.ClientIP != want || inHandler != want {
-				t.Errorf("ClientIP: record %v, context %v; want %v", got.ClientIP, inHandler, want)
-			}
-			if got.PeerAddr != netip.MustParseAddrPort(tc.remote) {
-				t.Errorf("PeerAddr = %v, want %v", got.PeerAddr, tc.remote)
-			}
+			assert.Equal(t, want, got.ClientIP, "record")
+			assert.Equal(t, want, inHandler, "context")
+			assert.Equal(t, netip.MustParseAddrPort(tc.remote), got.PeerAddr)
 		})
 	}
 }
@@ -418,25 +431,17 @@ func TestRedactedKeys(t *testing.T) {
 	t.Run("default keys", func(t *testing.T) {
 		got, _ := record(t, http.HandlerFunc(handler), httptest.NewRequest("GET", "/", nil))
 		want := "[authorization=[REDACTED] app.api_key=[REDACTED] app.user=[Password=[REDACTED] name=alice] app.tokenizer=kept app.note=kept]"
-		if s := fmt.Sprint(got.Attrs); s != want {
-			t.Errorf("Attrs = %s\nwant    %s", s, want)
-		}
-		if fmt.Sprint(group) != fmt.Sprint(groupCopy) {
-			t.Errorf("redaction modified the caller's group: %v", group)
-		}
+		assert.Equal(t, want, fmt.Sprint(got.Attrs))
+		assert.Equal(t, fmt.Sprint(groupCopy), fmt.Sprint(group), "redaction modified the caller's group")
 	})
 	t.Run("custom keys", func(t *testing.T) {
-		got, _ := record(t, http.HandlerFunc(handler), httptest.NewRequest("GET", "/", nil), audit.WithRedactedKeys("NOTE", "user"))
+		got, _ := record(t, http.HandlerFunc(handler), httptest.NewRequest("GET", "/", nil), audit.Config{RedactedKeys: []string{"NOTE", "user"}})
 		want := "[authorization=Bearer sk_live_x app.api_key=sk_live_y app.user=[REDACTED] app.tokenizer=kept app.note=[REDACTED]]"
-		if s := fmt.Sprint(got.Attrs); s != want {
-			t.Errorf("Attrs = %s\nwant    %s", s, want)
-		}
+		assert.Equal(t, want, fmt.Sprint(got.Attrs))
 	})
 	t.Run("off", func(t *testing.T) {
-		got, _ := record(t, http.HandlerFunc(handler), httptest.NewRequest("GET", "/", nil), audit.WithRedactedKeys())
-		if s := fmt.Sprint(got.Attrs); strings.Contains(s, audit.Redacted) {
-			t.Errorf("Attrs = %s, want nothing redacted", s)
-		}
+		got, _ := record(t, http.HandlerFunc(handler), httptest.NewRequest("GET", "/", nil), audit.Config{RedactedKeys: []string{}})
+		assert.NotContains(t, fmt.Sprint(got.Attrs), audit.Redacted, "nothing redacted")
 	})
 }
 
@@ -455,11 +460,7 @@ func TestPeerAddr(t *testing.T) {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.RemoteAddr = tc.remote
 		got, _ := record(t, http.NotFoundHandler(), req)
-		if got.PeerAddr != tc.want {
-			t.Errorf("RemoteAddr %q: PeerAddr %v, want %v", tc.remote, got.PeerAddr, tc.want)
-		}
-		if want := tc.want.Addr(); got.ClientIP != want {
-			t.Errorf("RemoteAddr %q: ClientIP %v, want %v", tc.remote, got.ClientIP, want)
-		}
+		assert.Equal(t, tc.want, got.PeerAddr, "RemoteAddr %q", tc.remote)
+		assert.Equal(t, tc.want.Addr(), got.ClientIP, "RemoteAddr %q", tc.remote)
 	}
 }

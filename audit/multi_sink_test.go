@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
 )
@@ -16,9 +18,7 @@ func TestMultiSinkConformance(t *testing.T) {
 		sink := audit.MultiSink(nil, rec, audit.JSONSink(&buf), audit.DiscardSink())
 		return sink, func() []map[string]any {
 			got := buf.records(t)
-			if n := len(rec.Records()); n != len(got) {
-				t.Errorf("sinks disagree: recorder has %d records, JSON has %d", n, len(got))
-			}
+			assert.Len(t, rec.Records(), len(got), "sinks disagree")
 			return got
 		}
 	})
@@ -38,16 +38,12 @@ func TestMultiSinkErrorsAndPanics(t *testing.T) {
 	sink := audit.MultiSink(failSink{errA}, panicSink{}, rec, failSink{errB})
 	err := sink.Write(context.Background(), &audit.Record{UserID: "user_1"})
 	for _, want := range []error{errA, errB, audit.ErrSinkPanic} {
-		if !errors.Is(err, want) {
-			t.Errorf("err = %v, want it to wrap %v", err, want)
-		}
+		assert.ErrorIs(t, err, want)
 	}
-	if r, ok := rec.Last(); !ok || r.UserID != "user_1" {
-		t.Error("a failing or panicking sink stopped the others")
-	}
-	if err := audit.MultiSink().Write(context.Background(), &audit.Record{}); err != nil {
-		t.Errorf("empty MultiSink: %v", err)
-	}
+	r, ok := rec.Last()
+	assert.True(t, ok, "a failing or panicking sink stopped the others")
+	assert.Equal(t, "user_1", r.UserID, "a failing or panicking sink stopped the others")
+	assert.NoError(t, audit.MultiSink().Write(context.Background(), &audit.Record{}), "empty MultiSink")
 }
 
 func TestMultiSinkCopiesSlice(t *testing.T) {
@@ -55,7 +51,5 @@ func TestMultiSinkCopiesSlice(t *testing.T) {
 	sinks := []audit.Sink{rec}
 	m := audit.MultiSink(sinks...)
 	sinks[0] = panicSink{}
-	if err := m.Write(context.Background(), &audit.Record{}); err != nil {
-		t.Errorf("MultiSink used the caller's slice after construction: %v", err)
-	}
+	assert.NoError(t, m.Write(context.Background(), &audit.Record{}), "MultiSink used the caller's slice after construction")
 }

@@ -34,36 +34,35 @@ const (
 // folded too.
 const MethodOther = "_OTHER"
 
-// Keys under which [Record.LogAttrs] (and therefore every shipped sink)
-// emits the record's fields. They are OpenTelemetry semantic-convention names
-// where OpenTelemetry has one, Elastic Common Schema names where only ECS has
-// one, and "authkit."-prefixed names otherwise.
+// Keys under which [Record.LogAttrs] emits the record's fields, in its order.
 const (
-	KeyMethod        = "http.request.method"       // string; unknown methods are MethodOther
-	KeyRoute         = "http.route"                // string; the ServeMux pattern, e.g. "GET /orgs/{org}"
-	KeyPath          = "url.path"                  // string; the path as received, never the query
-	KeyStatus        = "http.response.status_code" // int
-	KeyBytes         = "http.response.body.size"   // int64; body bytes written (always present)
-	KeyDuration      = "duration"                  // time.Duration; JSONSink writes integer nanoseconds (always present)
-	KeyClientAddress = "client.address"            // string; derived by the ClientIPStrategy
-	KeyPeerAddress   = "network.peer.address"      // string; the TCP peer (r.RemoteAddr)
-	KeyPeerPort      = "network.peer.port"         // int; omitted when 0
-	KeyUserAgent     = "user_agent.original"       // string
-	KeyRequestID     = "http.request.id"           // string (ECS)
-	KeyUserID        = "user.id"                   // string
-	KeySessionID     = "session.id"                // string
-	KeyOrgID         = "organization.id"           // string (ECS)
-	KeyOrgRole       = "user.roles"                // []string with the one active org role, e.g. ["org:admin"]
-	KeyPrincipalKind = "authkit.principal.kind"    // string, e.g. "session_token", "api_key"
-	KeyAuthOutcome   = "event.outcome"             // string: "success", "failure" or "anonymous" (ECS; "anonymous" is ours)
-	KeyAuthFailure   = "error.type"                // string; the failure sentinel's text
-	KeyHijacked      = "authkit.hijacked"          // bool
-	KeyPanicked      = "authkit.panicked"          // bool
-	KeyAborted       = "authkit.aborted"           // bool
-	// KeyTime is the key sinks use for [Record.Time]. It is not emitted by
-	// [Record.LogAttrs]; slog handlers write the record time under it.
-	KeyTime = "time"
+	keyMethod        = "http.request.method"       // string; unknown methods are MethodOther
+	keyRoute         = "http.route"                // string; the ServeMux pattern, e.g. "GET /orgs/{org}"
+	keyPath          = "url.path"                  // string; the path as received, never the query
+	keyStatus        = "http.response.status_code" // int
+	keyBytes         = "http.response.body.size"   // int64; body bytes written (always present)
+	keyDuration      = "duration"                  // time.Duration; JSONSink writes integer nanoseconds (always present)
+	keyClientAddress = "client.address"            // string; derived by the ClientIPStrategy
+	keyPeerAddress   = "network.peer.address"      // string; the TCP peer (r.RemoteAddr)
+	keyPeerPort      = "network.peer.port"         // int; omitted when 0
+	keyUserAgent     = "user_agent.original"       // string
+	keyRequestID     = "http.request.id"           // string (ECS)
+	keyUserID        = "user.id"                   // string
+	keySessionID     = "session.id"                // string
+	keyOrgID         = "organization.id"           // string (ECS)
+	keyOrgRole       = "user.roles"                // []string with the one active org role, e.g. ["org:admin"]
+	keyPrincipalKind = "authkit.principal.kind"    // string, e.g. "session_token", "api_key"
+	keyAuthOutcome   = "event.outcome"             // string: "success", "failure" or "anonymous" (ECS; "anonymous" is ours)
+	keyAuthFailure   = "error.type"                // string; the failure sentinel's text
+	keyHijacked      = "authkit.hijacked"          // bool
+	keyPanicked      = "authkit.panicked"          // bool
+	keyAborted       = "authkit.aborted"           // bool
 )
+
+// KeyTime is the key sinks write [Record.Time] under. [Record.LogAttrs]
+// does not emit it; slog handlers write the record time under it on their
+// own.
+const KeyTime = "time"
 
 // Record is the audit record of one HTTP request. The middleware fills the
 // request fields before calling the next handler and the response fields
@@ -91,8 +90,8 @@ type Record struct {
 	Route string
 	// Path is r.URL.Path as received, captured before the handler runs
 	// (handlers such as http.StripPrefix rewrite it). Never the query string.
-	// A path longer than [MaxPathBytes] is cut to at most MaxPathBytes
-	// bytes, at a UTF-8 character boundary, ending with [TruncatedSuffix].
+	// A path longer than 2 KiB is cut to at most 2 KiB, at a UTF-8
+	// character boundary, ending with "…".
 	Path string
 
 	// Status is the final response status code: the first non-1xx code
@@ -116,12 +115,11 @@ type Record struct {
 	// a Unix socket).
 	PeerAddr netip.AddrPort
 	// UserAgent is the first User-Agent header, verbatim up to
-	// [MaxUserAgentBytes]; a longer one is cut as Path is, ending with
-	// [TruncatedSuffix].
+	// 512 bytes; a longer one is cut as Path is, ending with "…".
 	UserAgent string
 	// RequestID identifies the request. It is generated (22 URL-safe
 	// characters from 128 random bits) unless a valid inbound id was
-	// accepted from the header named by [WithRequestIDHeader].
+	// accepted from the header named by [Config.RequestIDHeader].
 	RequestID string
 
 	// UserID is the authenticated user, e.g. a Clerk "user_..." id.
@@ -154,17 +152,41 @@ type Record struct {
 
 	// Attrs are free attributes added by handlers with [AddAttrs]. Before
 	// the record reaches the sink, attributes whose key is redacted (see
-	// [WithRedactedKeys]) get the value [Redacted]. [Record.LogAttrs] drops
-	// attributes whose key is one of the Key constants, "time", "level",
-	// "msg" or "source", so that a handler cannot overwrite a field the
-	// middleware measured. Use namespaced keys ("app.invoice.id").
+	// [Config.RedactedKeys]) get the value [Redacted]. [Record.LogAttrs]
+	// drops attributes whose key is one of the record's own keys, "time",
+	// "level", "msg" or "source", so that a handler cannot overwrite a
+	// field the middleware measured. Use namespaced keys ("app.invoice.id").
 	Attrs []slog.Attr
 }
 
-// LogAttrs appends the record's fields to dst as slog attributes, under the
-// Key constants, in the order the constants are declared, followed by the
-// free attributes, and returns the extended slice. It omits every field that
-// holds its zero value except [KeyDuration] and [KeyBytes], which are always
+// LogAttrs appends the record's fields to dst as slog attributes, followed
+// by the free attributes, and returns the extended slice. The keys, in this
+// order, are OpenTelemetry semantic-convention names, Elastic Common Schema
+// (ECS) names where OpenTelemetry has none, and "authkit." names otherwise:
+//
+//	http.request.method        Method (string)
+//	http.route                 Route (string)
+//	url.path                   Path (string)
+//	http.response.status_code  Status (int)
+//	http.response.body.size    Bytes (int64, always present)
+//	duration                   Duration (time.Duration, always present; JSON: nanoseconds)
+//	client.address             ClientIP (string)
+//	network.peer.address       PeerAddr's address (string)
+//	network.peer.port          PeerAddr's port (int)
+//	user_agent.original        UserAgent (string)
+//	http.request.id            RequestID (string, ECS)
+//	user.id                    UserID (string)
+//	session.id                 SessionID (string)
+//	organization.id            OrgID (string, ECS)
+//	user.roles                 OrgRole ([]string with the one role)
+//	authkit.principal.kind     PrincipalKind (string)
+//	event.outcome              AuthOutcome (string, ECS)
+//	error.type                 AuthFailure (string)
+//	authkit.hijacked           Hijacked (bool)
+//	authkit.panicked           Panicked (bool)
+//	authkit.aborted            Aborted (bool)
+//
+// Every field that holds its zero value is omitted, except the two always
 // present. [Record.Time] is not included: sinks write it under [KeyTime]
 // (slog handlers do so on their own).
 //
@@ -176,41 +198,41 @@ func (r *Record) LogAttrs(dst []slog.Attr) []slog.Attr {
 			dst = append(dst, slog.String(key, v))
 		}
 	}
-	str(KeyMethod, r.Method)
-	str(KeyRoute, r.Route)
-	str(KeyPath, r.Path)
+	str(keyMethod, r.Method)
+	str(keyRoute, r.Route)
+	str(keyPath, r.Path)
 	if r.Status != 0 {
-		dst = append(dst, slog.Int(KeyStatus, r.Status))
+		dst = append(dst, slog.Int(keyStatus, r.Status))
 	}
-	dst = append(dst, slog.Int64(KeyBytes, r.Bytes), slog.Duration(KeyDuration, r.Duration))
+	dst = append(dst, slog.Int64(keyBytes, r.Bytes), slog.Duration(keyDuration, r.Duration))
 	if r.ClientIP.IsValid() {
-		dst = append(dst, slog.String(KeyClientAddress, r.ClientIP.String()))
+		dst = append(dst, slog.String(keyClientAddress, r.ClientIP.String()))
 	}
 	if r.PeerAddr.IsValid() {
-		dst = append(dst, slog.String(KeyPeerAddress, r.PeerAddr.Addr().String()))
+		dst = append(dst, slog.String(keyPeerAddress, r.PeerAddr.Addr().String()))
 		if p := r.PeerAddr.Port(); p != 0 {
-			dst = append(dst, slog.Int(KeyPeerPort, int(p)))
+			dst = append(dst, slog.Int(keyPeerPort, int(p)))
 		}
 	}
-	str(KeyUserAgent, r.UserAgent)
-	str(KeyRequestID, r.RequestID)
-	str(KeyUserID, r.UserID)
-	str(KeySessionID, r.SessionID)
-	str(KeyOrgID, r.OrgID)
+	str(keyUserAgent, r.UserAgent)
+	str(keyRequestID, r.RequestID)
+	str(keyUserID, r.UserID)
+	str(keySessionID, r.SessionID)
+	str(keyOrgID, r.OrgID)
 	if r.OrgRole != "" {
-		dst = append(dst, slog.Any(KeyOrgRole, []string{r.OrgRole}))
+		dst = append(dst, slog.Any(keyOrgRole, []string{r.OrgRole}))
 	}
-	str(KeyPrincipalKind, r.PrincipalKind)
-	str(KeyAuthOutcome, string(r.AuthOutcome))
-	str(KeyAuthFailure, r.AuthFailure)
+	str(keyPrincipalKind, r.PrincipalKind)
+	str(keyAuthOutcome, string(r.AuthOutcome))
+	str(keyAuthFailure, r.AuthFailure)
 	flag := func(key string, v bool) {
 		if v {
 			dst = append(dst, slog.Bool(key, true))
 		}
 	}
-	flag(KeyHijacked, r.Hijacked)
-	flag(KeyPanicked, r.Panicked)
-	flag(KeyAborted, r.Aborted)
+	flag(keyHijacked, r.Hijacked)
+	flag(keyPanicked, r.Panicked)
+	flag(keyAborted, r.Aborted)
 	for _, a := range r.Attrs {
 		if a.Key == "" || reservedKey(a.Key) {
 			continue
@@ -224,10 +246,10 @@ func (r *Record) LogAttrs(dst []slog.Attr) []slog.Attr {
 // the record emits itself, or with a key slog handlers write.
 func reservedKey(k string) bool {
 	switch k {
-	case KeyMethod, KeyRoute, KeyPath, KeyStatus, KeyBytes, KeyDuration,
-		KeyClientAddress, KeyPeerAddress, KeyPeerPort, KeyUserAgent, KeyRequestID,
-		KeyUserID, KeySessionID, KeyOrgID, KeyOrgRole, KeyPrincipalKind,
-		KeyAuthOutcome, KeyAuthFailure, KeyHijacked, KeyPanicked, KeyAborted,
+	case keyMethod, keyRoute, keyPath, keyStatus, keyBytes, keyDuration,
+		keyClientAddress, keyPeerAddress, keyPeerPort, keyUserAgent, keyRequestID,
+		keyUserID, keySessionID, keyOrgID, keyOrgRole, keyPrincipalKind,
+		keyAuthOutcome, keyAuthFailure, keyHijacked, keyPanicked, keyAborted,
 		slog.TimeKey, slog.LevelKey, slog.MessageKey, slog.SourceKey:
 		return true
 	}

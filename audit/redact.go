@@ -65,7 +65,7 @@ func Mask(v string, keep int) slog.Value {
 }
 
 // DefaultRedactedKeys returns the attribute keys redacted by default (see
-// [WithRedactedKeys]): credentials, cookies and tokens under their usual
+// [Config.RedactedKeys]): credentials, cookies and tokens under their usual
 // names. It returns a new slice on each call.
 func DefaultRedactedKeys() []string {
 	return []string{

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 )
 
@@ -18,28 +21,21 @@ func TestSecretNeverShows(t *testing.T) {
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "s", s)
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "s", s)
 	j, err := json.Marshal(map[string]any{"s": s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	outputs := []string{
 		buf.String(), string(j),
 		fmt.Sprint(s), fmt.Sprintf("%v %s %q %x %#v %+v", s, s, s, s, s, s),
 		fmt.Sprintf("%v", struct{ S audit.Secret }{s}),
 	}
 	for _, out := range outputs {
-		if strings.Contains(out, v) || !strings.Contains(out, audit.Redacted) && !strings.Contains(out, fmt.Sprintf("%x", audit.Redacted)) {
-			t.Errorf("output %q shows the secret or lacks %s", out, audit.Redacted)
-		}
+		assert.NotContains(t, out, v)
+		assert.True(t, strings.Contains(out, audit.Redacted) || strings.Contains(out, fmt.Sprintf("%x", audit.Redacted)), "output %q lacks %s", out, audit.Redacted)
 	}
 }
 
 func TestRedact(t *testing.T) {
-	if got := audit.Redact("hunter2").String(); got != audit.Redacted {
-		t.Errorf("Redact = %q", got)
-	}
-	if got := audit.Redact("").String(); got != "" {
-		t.Errorf("Redact(\"\") = %q, want empty", got)
-	}
+	assert.Equal(t, audit.Redacted, audit.Redact("hunter2").String())
+	assert.Empty(t, audit.Redact("").String())
 }
 
 func TestMask(t *testing.T) {
@@ -58,16 +54,12 @@ func TestMask(t *testing.T) {
 		{"ééééééééé", 2, "****éé"}, // runes, not bytes
 		{"secret", -1, audit.Redacted},
 	} {
-		if got := audit.Mask(tc.in, tc.keep).String(); got != tc.want {
-			t.Errorf("Mask(%q, %d) = %q, want %q", tc.in, tc.keep, got, tc.want)
-		}
+		assert.Equal(t, tc.want, audit.Mask(tc.in, tc.keep).String(), "Mask(%q, %d)", tc.in, tc.keep)
 	}
 }
 
 func TestDefaultRedactedKeysIsACopy(t *testing.T) {
 	a := audit.DefaultRedactedKeys()
 	a[0] = "changed"
-	if audit.DefaultRedactedKeys()[0] == "changed" {
-		t.Error("DefaultRedactedKeys returns shared state")
-	}
+	assert.NotEqual(t, "changed", audit.DefaultRedactedKeys()[0], "DefaultRedactedKeys returns shared state")
 }

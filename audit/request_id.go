@@ -5,13 +5,13 @@ import (
 	"encoding/base64"
 )
 
-// MaxRequestIDLength is the longest inbound request id accepted from the
-// header named by [WithRequestIDHeader]. Longer ids are replaced by a
+// maxRequestIDLength is the longest inbound request id accepted from the
+// header named by Config.RequestIDHeader. Longer ids are replaced by a
 // generated one.
-const MaxRequestIDLength = 128
+const maxRequestIDLength = 128
 
 // DefaultRequestIDHeader is the response header that echoes the request id
-// when [WithRequestIDHeader] is not used.
+// when [Config.RequestIDHeader] is empty.
 const DefaultRequestIDHeader = "X-Request-Id"
 
 // newRequestID returns 128 bits from crypto/rand in unpadded base64url: 22
@@ -27,12 +27,12 @@ func newRequestID() string {
 }
 
 // validRequestID reports whether an inbound id is acceptable: 1 to
-// MaxRequestIDLength characters, each an RFC 3986 unreserved character
+// maxRequestIDLength characters, each an RFC 3986 unreserved character
 // (A-Z, a-z, 0-9, '-', '.', '_', '~'). That admits UUIDs, ULIDs, our own
 // ids and W3C trace ids, and keeps spaces, quotes, control characters and
 // anything that could forge a log line out of the audit trail.
 func validRequestID(s string) bool {
-	if s == "" || len(s) > MaxRequestIDLength {
+	if s == "" || len(s) > maxRequestIDLength {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 )
 
@@ -29,7 +32,7 @@ func (c chanSink) next(t *testing.T) audit.Record {
 	case r := <-c:
 		return r
 	case <-time.After(10 * time.Second):
-		t.Fatal("no audit record written")
+		require.FailNow(t, "no audit record written")
 		return audit.Record{}
 	}
 }
@@ -41,7 +44,7 @@ func TestStreamingThroughMiddleware(t *testing.T) {
 	sink := make(chanSink, 1)
 	clientGotFirst := make(chan struct{})
 	handlerErr := make(chan string, 1)
-	srv := httptest.NewServer(audit.Middleware(sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(middleware(t, sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, ok := w.(http.Flusher)
 		if !ok {
 			handlerErr <- "ResponseWriter is not an http.Flusher"
@@ -65,34 +68,28 @@ func TestStreamingThroughMiddleware(t *testing.T) {
 	defer srv.Close()
 
 	resp, err := srv.Client().Get(srv.URL + "/stream")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
 	line, err := br.ReadString('\n')
-	if err != nil || line != "first\n" {
-		t.Fatalf("first chunk = %q, %v", line, err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, "first\n", line, "the first chunk")
 	close(clientGotFirst)
 	rest, err := io.ReadAll(br)
-	if err != nil || string(rest) != "second\n" {
-		t.Fatalf("rest = %q, %v", rest, err)
-	}
-	if msg := <-handlerErr; msg != "" {
-		t.Fatal(msg)
-	}
+	require.NoError(t, err)
+	require.Equal(t, "second\n", string(rest))
+	require.Empty(t, <-handlerErr)
 	rec := sink.next(t)
-	if rec.Status != 200 || rec.Bytes != int64(len("first\nsecond\n")) || rec.Hijacked {
-		t.Errorf("record: Status %d Bytes %d Hijacked %v", rec.Status, rec.Bytes, rec.Hijacked)
-	}
+	assert.Equal(t, 200, rec.Status)
+	assert.EqualValues(t, len("first\nsecond\n"), rec.Bytes)
+	assert.False(t, rec.Hijacked)
 }
 
 // TestResponseControllerThroughMiddleware checks the methods that
 // http.ResponseController finds through Unwrap.
 func TestResponseControllerThroughMiddleware(t *testing.T) {
 	errs := make(chan error, 4)
-	srv := httptest.NewServer(audit.Middleware(nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(middleware(t, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		errs <- rc.SetWriteDeadline(time.Now().Add(time.Minute))
 		errs <- rc.SetReadDeadline(time.Now().Add(time.Minute))
@@ -101,21 +98,17 @@ func TestResponseControllerThroughMiddleware(t *testing.T) {
 	})))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
 	for _, name := range []string{"SetWriteDeadline", "SetReadDeadline", "EnableFullDuplex", "Flush"} {
-		if err := <-errs; err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+		assert.NoError(t, <-errs, name)
 	}
 }
 
 func TestReaderFromThroughMiddleware(t *testing.T) {
 	sink := make(chanSink, 1)
 	const n = 1 << 16
-	srv := httptest.NewServer(audit.Middleware(sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(middleware(t, sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := w.(io.ReaderFrom); !ok {
 			http.Error(w, "not an io.ReaderFrom", http.StatusInternalServerError)
 			return
@@ -125,17 +118,14 @@ func TestReaderFromThroughMiddleware(t *testing.T) {
 	})))
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || len(body) != n {
-		t.Fatalf("response %d with %d bytes, want 200 with %d", resp.StatusCode, len(body), n)
-	}
-	if rec := sink.next(t); rec.Bytes != n || rec.Status != 200 {
-		t.Errorf("record: Status %d Bytes %d, want 200 %d", rec.Status, rec.Bytes, n)
-	}
+	require.Equal(t, 200, resp.StatusCode)
+	require.Len(t, body, n)
+	rec := sink.next(t)
+	assert.EqualValues(t, n, rec.Bytes)
+	assert.Equal(t, 200, rec.Status)
 }
 
 func TestHijackThroughMiddleware(t *testing.T) {
@@ -156,7 +146,7 @@ func TestHijackThroughMiddleware(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := make(chanSink, 1)
-			srv := httptest.NewServer(audit.Middleware(sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(middleware(t, sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				conn, brw, err := tc.hijack(w)
 				if err != nil {
 					http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -169,18 +159,14 @@ func TestHijackThroughMiddleware(t *testing.T) {
 			defer srv.Close()
 
 			resp, err := srv.Client().Get(srv.URL + "/ws")
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if string(body) != "hijacked" {
-				t.Fatalf("body = %q (status %d), want the raw hijacked response", body, resp.StatusCode)
-			}
+			require.Equal(t, "hijacked", string(body), "the raw hijacked response (status %d)", resp.StatusCode)
 			rec := sink.next(t)
-			if !rec.Hijacked || rec.Status != 0 || rec.Bytes != 0 {
-				t.Errorf("record: Hijacked %v Status %d Bytes %d; want true 0 0", rec.Hijacked, rec.Status, rec.Bytes)
-			}
+			assert.True(t, rec.Hijacked)
+			assert.Zero(t, rec.Status)
+			assert.Zero(t, rec.Bytes)
 		})
 	}
 }
@@ -192,7 +178,7 @@ func TestHTTP2ThroughMiddleware(t *testing.T) {
 	sink := make(chanSink, 1)
 	type caps struct{ flusher, hijacker, pusher bool }
 	got := make(chan caps, 1)
-	srv := httptest.NewUnstartedServer(audit.Middleware(sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(middleware(t, sink)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, f := w.(http.Flusher)
 		_, h := w.(http.Hijacker)
 		_, p := w.(http.Pusher)
@@ -205,18 +191,12 @@ func TestHTTP2ThroughMiddleware(t *testing.T) {
 	defer srv.Close()
 
 	resp, err := srv.Client().Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.ProtoMajor != 2 {
-		t.Fatalf("protocol %s, want HTTP/2", resp.Proto)
-	}
-	if c := <-got; !c.flusher || c.hijacker || !c.pusher {
-		t.Errorf("HTTP/2 writer through middleware: %+v; want Flusher and Pusher, no Hijacker", c)
-	}
-	if rec := sink.next(t); rec.Status != 200 || rec.Bytes != 2 {
-		t.Errorf("record: Status %d Bytes %d", rec.Status, rec.Bytes)
-	}
+	require.Equal(t, 2, resp.ProtoMajor, "protocol %s", resp.Proto)
+	assert.Equal(t, caps{flusher: true, hijacker: false, pusher: true}, <-got, "HTTP/2 writer through middleware: Flusher and Pusher, no Hijacker")
+	rec := sink.next(t)
+	assert.Equal(t, 200, rec.Status)
+	assert.EqualValues(t, 2, rec.Bytes)
 }

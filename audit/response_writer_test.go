@@ -2,12 +2,14 @@ package audit
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fakeRW implements every optional interface; fakeWriter exposes only the
@@ -167,37 +169,31 @@ func TestWrapperMirrorsInterfaces(t *testing.T) {
 	for caps := range 16 {
 		f := &fakeRW{}
 		under := fakeWriter(caps, f)
-		if got := interfacesOf(under); got != caps {
-			t.Fatalf("fake for %04b has %04b", caps, got)
-		}
+		require.Equal(t, caps, interfacesOf(under), "the fake for %04b", caps)
 		var rw respWriter
 		w := rw.reset(under)
-		if got := interfacesOf(w); got != caps {
-			t.Errorf("caps %04b: wrapper offers %04b", caps, got)
-		}
-		if u := w.(interface{ Unwrap() http.ResponseWriter }).Unwrap(); u != under {
-			t.Errorf("caps %04b: Unwrap returned %T", caps, u)
-		}
+		assert.Equal(t, caps, interfacesOf(w), "caps %04b: what the wrapper offers", caps)
+		assert.True(t, w.(interface{ Unwrap() http.ResponseWriter }).Unwrap() == under, "caps %04b: Unwrap", caps)
 		if fl, ok := w.(http.Flusher); ok {
 			fl.Flush()
-			if f.flushes != 1 || rw.status != 200 {
-				t.Errorf("caps %04b: Flush reached %d times, status %d", caps, f.flushes, rw.status)
-			}
+			assert.Equal(t, 1, f.flushes, "caps %04b: Flush", caps)
+			assert.Equal(t, 200, rw.status, "caps %04b: Flush", caps)
 		}
 		if hj, ok := w.(http.Hijacker); ok {
-			if _, _, err := hj.Hijack(); err != nil || !f.hijacked || !rw.hijacked {
-				t.Errorf("caps %04b: Hijack err %v, reached %v, recorded %v", caps, err, f.hijacked, rw.hijacked)
-			}
+			_, _, err := hj.Hijack()
+			assert.NoError(t, err, "caps %04b: Hijack", caps)
+			assert.True(t, f.hijacked, "caps %04b: Hijack reached the writer", caps)
+			assert.True(t, rw.hijacked, "caps %04b: Hijack recorded", caps)
 		}
 		if rf, ok := w.(io.ReaderFrom); ok {
-			if n, err := rf.ReadFrom(strings.NewReader("abc")); n != 3 || err != nil || rw.bytes != 3 {
-				t.Errorf("caps %04b: ReadFrom %d %v, counted %d", caps, n, err, rw.bytes)
-			}
+			n, err := rf.ReadFrom(strings.NewReader("abc"))
+			assert.NoError(t, err, "caps %04b: ReadFrom", caps)
+			assert.EqualValues(t, 3, n, "caps %04b: ReadFrom", caps)
+			assert.EqualValues(t, 3, rw.bytes, "caps %04b: ReadFrom counted", caps)
 		}
 		if p, ok := w.(http.Pusher); ok {
-			if err := p.Push("/style.css", nil); err != nil || f.pushed != "/style.css" {
-				t.Errorf("caps %04b: Push %v, reached %q", caps, err, f.pushed)
-			}
+			assert.NoError(t, p.Push("/style.css", nil), "caps %04b: Push", caps)
+			assert.Equal(t, "/style.css", f.pushed, "caps %04b: Push", caps)
 		}
 	}
 }
@@ -214,24 +210,20 @@ func TestWrapperFollowsUnwrap(t *testing.T) {
 	w := rw.reset(unwrapper{fakeWriter(capFlush|capHijack|capReadFrom|capPush, f)})
 	// Flush and Hijack are reachable through Unwrap (as ResponseController
 	// sees them); ReadFrom and Push are not offered by the direct writer.
-	if got := interfacesOf(w); got != capFlush|capHijack {
-		t.Fatalf("wrapper offers %04b, want Flusher and Hijacker", got)
-	}
+	require.Equal(t, capFlush|capHijack, interfacesOf(w), "want Flusher and Hijacker")
 	w.(http.Flusher).Flush()
-	if _, _, err := w.(http.Hijacker).Hijack(); err != nil || !f.hijacked || !rw.hijacked || f.flushes != 1 {
-		t.Errorf("Hijack through Unwrap: err %v hijacked %v/%v flushes %d", err, f.hijacked, rw.hijacked, f.flushes)
-	}
+	_, _, err := w.(http.Hijacker).Hijack()
+	assert.NoError(t, err)
+	assert.True(t, f.hijacked)
+	assert.True(t, rw.hijacked)
+	assert.Equal(t, 1, f.flushes)
 
 	// A writer with nothing to offer: ResponseController reports
 	// ErrNotSupported through the wrapper, as it would without it.
 	var rw2 respWriter
 	w2 := rw2.reset(fakeWriter(0, &fakeRW{}))
-	if err := http.NewResponseController(w2).Flush(); !errors.Is(err, http.ErrNotSupported) {
-		t.Errorf("Flush on a non-flusher: %v, want ErrNotSupported", err)
-	}
-	if rw2.wroteHeader {
-		t.Error("a failed Flush marked the header written")
-	}
+	assert.ErrorIs(t, http.NewResponseController(w2).Flush(), http.ErrNotSupported, "Flush on a non-flusher")
+	assert.False(t, rw2.wroteHeader, "a failed Flush marked the header written")
 }
 
 // TestWrapperDoesNotAllocate checks that wrapping costs no allocation: the
@@ -240,8 +232,6 @@ func TestWrapperDoesNotAllocate(t *testing.T) {
 	under := fakeWriter(capFlush|capHijack|capReadFrom, &fakeRW{})
 	var rw respWriter
 	var sink http.ResponseWriter
-	if n := testing.AllocsPerRun(100, func() { sink = rw.reset(under) }); n != 0 {
-		t.Errorf("reset allocates %v times", n)
-	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { sink = rw.reset(under) }), "reset allocates")
 	_ = sink
 }

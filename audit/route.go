@@ -9,7 +9,7 @@ import "net/http"
 // authentication middleware does) passes a copy down, so the audit
 // middleware never sees it. Wrap the mux itself:
 //
-//	audit.Middleware(sink)(auth(audit.CaptureRoute(mux)))
+//	auditor.Handler(auth(audit.CaptureRoute(mux)))
 //
 // CaptureRoute reads r.Pattern after mux returns (or panics) and sets
 // [Record.Route] unless something inside already did, so nested muxes

@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
 )
@@ -46,9 +49,7 @@ func TestRoute(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, _ := record(t, tc.h, httptest.NewRequest("GET", tc.path, nil))
-			if got.Route != tc.want {
-				t.Errorf("Route = %q, want %q", got.Route, tc.want)
-			}
+			assert.Equal(t, tc.want, got.Route)
 		})
 	}
 }
@@ -58,18 +59,16 @@ func TestCaptureRouteWithoutMiddleware(t *testing.T) {
 	called := false
 	mux.HandleFunc("GET /x", func(http.ResponseWriter, *http.Request) { called = true })
 	audit.CaptureRoute(mux).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
-	if !called {
-		t.Fatal("CaptureRoute did not call next")
-	}
+	require.True(t, called, "CaptureRoute did not call next")
 }
 
 func TestMiddlewareAsRouteHandler(t *testing.T) {
 	// The audit middleware mounted inside a mux route sees r.Pattern on entry.
 	var rec audittest.Recorder
 	mux := http.NewServeMux()
-	mux.Handle("GET /items/{id}", audit.Middleware(&rec)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	mux.Handle("GET /items/{id}", middleware(t, &rec)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
 	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items/3", nil))
-	if r, ok := rec.Last(); !ok || r.Route != "GET /items/{id}" {
-		t.Errorf("Route = %q, want the mux pattern", r.Route)
-	}
+	r, ok := rec.Last()
+	require.True(t, ok)
+	assert.Equal(t, "GET /items/{id}", r.Route, "the mux pattern")
 }

@@ -3,10 +3,12 @@ package audit_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
@@ -31,12 +33,8 @@ func TestSlogSinkLevelFromStatus(t *testing.T) {
 	} {
 		var buf bytes.Buffer
 		sink := audit.SlogSink(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-		if err := sink.Write(context.Background(), &audit.Record{Status: tc.status}); err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(buf.String(), "level="+tc.want+" msg="+audit.LogMessage+" ") {
-			t.Errorf("status %d: %q, want level %s", tc.status, buf.String(), tc.want)
-		}
+		require.NoError(t, sink.Write(context.Background(), &audit.Record{Status: tc.status}))
+		assert.Contains(t, buf.String(), "level="+tc.want+" msg="+audit.LogMessage+" ", "status %d", tc.status)
 	}
 }
 
@@ -44,20 +42,15 @@ func TestSlogSinkSkipsDisabledLevels(t *testing.T) {
 	var buf bytes.Buffer
 	sink := audit.SlogSink(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	for _, status := range []int{200, 404} {
-		if err := sink.Write(context.Background(), &audit.Record{Status: status}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, sink.Write(context.Background(), &audit.Record{Status: status}))
 	}
-	if strings.Count(buf.String(), "\n") != 1 || !strings.Contains(buf.String(), "http.response.status_code=404") {
-		t.Errorf("got %q, want only the 404", buf.String())
-	}
+	assert.Equal(t, 1, strings.Count(buf.String(), "\n"), "only the 404: %q", buf.String())
+	assert.Contains(t, buf.String(), "http.response.status_code=404")
 }
 
 func TestSlogSinkReturnsHandlerError(t *testing.T) {
 	sink := audit.SlogSink(slog.New(slog.NewJSONHandler(failingWriter{}, nil)))
-	if err := sink.Write(context.Background(), &audit.Record{}); !errors.Is(err, errWrite) {
-		t.Errorf("err = %v, want the handler's error", err)
-	}
+	assert.ErrorIs(t, sink.Write(context.Background(), &audit.Record{}), errWrite, "the handler's error")
 }
 
 func TestSlogSinkNilLoggerUsesDefault(t *testing.T) {
@@ -65,10 +58,6 @@ func TestSlogSinkNilLoggerUsesDefault(t *testing.T) {
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
 	defer slog.SetDefault(old)
-	if err := audit.SlogSink(nil).Write(context.Background(), &audit.Record{UserID: "user_1"}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "user.id=user_1") {
-		t.Errorf("default logger got %q", buf.String())
-	}
+	require.NoError(t, audit.SlogSink(nil).Write(context.Background(), &audit.Record{UserID: "user_1"}))
+	assert.Contains(t, buf.String(), "user.id=user_1", "the default logger's output")
 }

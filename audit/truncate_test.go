@@ -8,6 +8,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
 )
@@ -23,17 +26,15 @@ func recordFields(t testing.TB, path, ua string) (gotPath, gotUA string) {
 		req.Header["User-Agent"] = []string{ua}
 	}
 	var rec audittest.Recorder
-	audit.Middleware(&rec)(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), req)
+	middleware(t, &rec)(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), req)
 	recs := rec.Records()
-	if len(recs) != 1 {
-		t.Fatalf("got %d records, want 1", len(recs))
-	}
+	require.Len(t, recs, 1)
 	return recs[0].Path, recs[0].UserAgent
 }
 
 // A client controls the path and the User-Agent: each is bounded, so that
 // requests cannot make audit records of megabytes. A value over its bound
-// is cut at a UTF-8 boundary and marked with audit.TruncatedSuffix, the
+// is cut at a UTF-8 boundary and marked with "…", the
 // whole staying within the bound.
 func TestRequestFieldsBounded(t *testing.T) {
 	const suf = audit.TruncatedSuffix
@@ -57,9 +58,7 @@ func TestRequestFieldsBounded(t *testing.T) {
 		{"invalid UTF-8 then a character", "abcd" + strings.Repeat("\x80", 2) + "é" + strings.Repeat("\x80", 10), 10, "abcd\x80\x80" + suf},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := audit.TruncateForTest(tc.in, tc.max); got != tc.want {
-				t.Errorf("truncate(%.20q…, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
-			}
+			assert.Equal(t, tc.want, audit.TruncateForTest(tc.in, tc.max), "truncate(%.20q…, %d)", tc.in, tc.max)
 		})
 	}
 }
@@ -84,12 +83,8 @@ func TestMiddlewareBoundsPathAndUserAgent(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gotPath, gotUA := recordFields(t, tc.path, tc.ua)
-			if gotPath != tc.wantPath {
-				t.Errorf("Path = %.40q… (%d bytes), want %.40q… (%d bytes)", gotPath, len(gotPath), tc.wantPath, len(tc.wantPath))
-			}
-			if gotUA != tc.wantUA {
-				t.Errorf("UserAgent = %.40q… (%d bytes), want %.40q… (%d bytes)", gotUA, len(gotUA), tc.wantUA, len(tc.wantUA))
-			}
+			assert.True(t, gotPath == tc.wantPath, "Path = %.40q… (%d bytes), want %.40q… (%d bytes)", gotPath, len(gotPath), tc.wantPath, len(tc.wantPath))
+			assert.True(t, gotUA == tc.wantUA, "UserAgent = %.40q… (%d bytes), want %.40q… (%d bytes)", gotUA, len(gotUA), tc.wantUA, len(tc.wantUA))
 		})
 	}
 }
@@ -101,16 +96,10 @@ func TestJSONRecordBounded(t *testing.T) {
 	req := httptest.NewRequest("GET", "/", nil)
 	req.URL.Path = "/" + strings.Repeat("ü", 1<<19)
 	req.Header.Set("User-Agent", strings.Repeat("Mozilla/5.0 ", 1<<16))
-	audit.Middleware(audit.JSONSink(&buf))(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), req)
-	if n := buf.Len(); n > audit.MaxPathBytes+audit.MaxUserAgentBytes+1024 {
-		t.Errorf("the JSON record is %d bytes", n)
-	}
-	if !utf8.Valid(buf.Bytes()) {
-		t.Errorf("the JSON record is not valid UTF-8")
-	}
-	if !strings.Contains(buf.String(), audit.TruncatedSuffix+`","`) {
-		t.Errorf("no truncation mark in %.300s…", buf.String())
-	}
+	middleware(t, audit.JSONSink(&buf))(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), req)
+	assert.LessOrEqual(t, buf.Len(), audit.MaxPathBytes+audit.MaxUserAgentBytes+1024, "the JSON record's size")
+	assert.True(t, utf8.Valid(buf.Bytes()), "the JSON record is not valid UTF-8")
+	assert.True(t, strings.Contains(buf.String(), audit.TruncatedSuffix+`","`), "no truncation mark in %.300s…", buf.String())
 }
 
 // Whatever the path and User-Agent, the recorded ones are within their
@@ -144,20 +133,14 @@ const (
 func checkBounded(t *testing.T, field, in, got string, max int) {
 	t.Helper()
 	if len(in) <= max {
-		if got != in {
-			t.Fatalf("%s %q within its bound was recorded as %q", field, in, got)
-		}
+		require.Equal(t, in, got, "%s within its bound", field)
 		return
 	}
 	kept, ok := strings.CutSuffix(got, audit.TruncatedSuffix)
-	switch {
-	case len(got) > max:
-		t.Fatalf("%s of %d bytes recorded with %d bytes, over %d", field, len(in), len(got), max)
-	case !ok || !strings.HasPrefix(in, kept):
-		t.Fatalf("%s recorded as %q, want a prefix of %q followed by %q", field, got, in, audit.TruncatedSuffix)
-	case len(kept) < max-len(audit.TruncatedSuffix)-(utf8.UTFMax-1):
-		t.Fatalf("%s cut to %d bytes, more than 3 bytes short of %d", field, len(kept), max-len(audit.TruncatedSuffix))
-	case utf8.ValidString(in) && !utf8.ValidString(got):
-		t.Fatalf("%s: valid UTF-8 %q recorded as invalid %q", field, in, got)
+	require.LessOrEqual(t, len(got), max, "%s of %d bytes recorded over its bound", field, len(in))
+	require.True(t, ok && strings.HasPrefix(in, kept), "%s recorded as %q, want a prefix of %q followed by %q", field, got, in, audit.TruncatedSuffix)
+	require.GreaterOrEqual(t, len(kept), max-len(audit.TruncatedSuffix)-(utf8.UTFMax-1), "%s cut more than 3 bytes short of %d", field, max-len(audit.TruncatedSuffix))
+	if utf8.ValidString(in) {
+		require.True(t, utf8.ValidString(got), "%s: valid UTF-8 %q recorded as invalid %q", field, in, got)
 	}
 }

@@ -22,9 +22,11 @@ func TestAuditRecordsIdentityAndReasons(t *testing.T) {
 	rec := &audittest.Recorder{}
 	mux := http.NewServeMux()
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.Handle("GET /orgs/{org_id}/admin", orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("admin")(ok)))
+	mux.Handle("GET /orgs/{org_id}/admin", orgctx.RequireOrgParam("org_id")(orgctx.RequireAnyRole("admin")(ok)))
 	mux.Handle("GET /me", ok)
-	h := audit.Middleware(rec)(f.v.Middleware(clerkauth.Optional(), clerkauth.Accept(clerkauth.KindSession, clerkauth.KindAPIKey))(audit.CaptureRoute(mux)))
+	auditor, err := audit.New(audit.Config{Sink: rec})
+	require.NoError(t, err)
+	h := auditor.Handler(f.v.Middleware(clerkauth.Optional(), clerkauth.Accept(clerkauth.KindSession, clerkauth.KindAPIKey))(audit.CaptureRoute(mux)))
 	do := func(path, auth string) audit.Record {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		if auth != "" {
@@ -89,7 +91,9 @@ func TestAuditNamesWhoAStoreRefused(t *testing.T) {
 	users.users["user_gone"] = store.User{ID: "user_gone", DeletedAt: testNow}
 	f := newFixture(t, func(c *clerkauth.Config) { c.Revocations = revs; c.Users = users })
 	rec := &audittest.Recorder{}
-	h := audit.Middleware(rec)(f.v.Middleware()(http.NotFoundHandler()))
+	auditor, err := audit.New(audit.Config{Sink: rec})
+	require.NoError(t, err)
+	h := auditor.Handler(f.v.Middleware()(http.NotFoundHandler()))
 	for _, tc := range []struct {
 		token, user, session, reason string
 		status                       int

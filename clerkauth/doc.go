@@ -44,7 +44,7 @@
 //		fmt.Fprintln(w, s.UserID)
 //	})
 //	mux.Handle("GET /orgs/{org_id}/settings",
-//		orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("admin")(settings)))
+//		orgctx.RequireOrgParam("org_id")(orgctx.RequireAnyRole("admin")(settings)))
 //	http.ListenAndServe(":8000", verifier.Middleware()(mux))
 //
 // [Verifier.Middleware] takes the token from "Authorization: Bearer …" or, failing that,

@@ -39,7 +39,7 @@ func ExampleVerifier_Middleware() {
 		fmt.Fprintf(w, "%s in %s as %s", s.UserID, s.Org.Slug, s.Org.Role)
 	})
 	mux.Handle("DELETE /orgs/{org_id}/posts/{id}",
-		orgctx.RequireOrgParam("org_id")(orgctx.RequirePermission("org:posts:delete")(
+		orgctx.RequireOrgParam("org_id")(orgctx.RequireAllPermissions("org:posts:delete")(
 			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))))
 	srv := httptest.NewServer(verifier.Middleware()(mux))
 	defer srv.Close()

@@ -10,8 +10,10 @@ import (
 	"github.com/unioneyes/authkit/orgctx"
 )
 
-// ErrorHandler answers a request the middleware refused. err wraps one of this package's
-// sentinels (errors.Is); write nothing from it to the client that Reason would not.
+// ErrorHandler answers a request the middleware refused, and the refusals of the guards
+// downstream of it (orgctx's, RequireScope, RequireReverification). err wraps one of this
+// package's sentinels, or orgctx's for an orgctx guard (errors.Is); write nothing from it
+// to the client that Reason would not.
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
 // MiddlewareOption configures Middleware.
@@ -25,6 +27,8 @@ type middleware struct {
 	cookie        Extractor // the session cookie, or nil
 	cookieName    string
 	onError       ErrorHandler
+	onFailure     orgctx.FailureHandler // onError for the guards downstream; nil: the default
+	inContext     bool                  // the realm or the handler is not the default: put them in the context
 	skipPreflight bool
 	accept        []TokenKind
 }
@@ -35,9 +39,9 @@ type middleware struct {
 // becomes anonymous.
 func Optional() MiddlewareOption { return func(m *middleware) { m.optional = true } }
 
-// WithRealm sets the realm of the WWW-Authenticate challenges (default "api"). A realm
-// that cannot be sent as a plain quoted-string (quotes, backslashes, control characters)
-// is replaced by the default.
+// WithRealm sets the realm of the WWW-Authenticate challenges (default "api"), of the
+// middleware and of the guards downstream of it. A realm that cannot be sent as a plain
+// quoted-string (quotes, backslashes, control characters) is replaced by the default.
 func WithRealm(realm string) MiddlewareOption { return func(m *middleware) { m.realm = realm } }
 
 // WithCookie sets the name of the session cookie read when there is no Authorization
@@ -58,7 +62,8 @@ func Accept(kinds ...TokenKind) MiddlewareOption {
 	return func(m *middleware) { m.accept = kinds }
 }
 
-// WithErrorHandler replaces the default answers (DefaultErrorHandler with the realm).
+// WithErrorHandler replaces the default answers (DefaultErrorHandler with the realm), of
+// the middleware and of the guards downstream of it.
 func WithErrorHandler(h ErrorHandler) MiddlewareOption { return func(m *middleware) { m.onError = h } }
 
 // SkipPreflight passes CORS preflight requests to the next handler unauthenticated:
@@ -99,9 +104,16 @@ func (v *Verifier) Middleware(opts ...MiddlewareOption) func(http.Handler) http.
 	if m.cookieName != "" {
 		m.cookie = CookieToken(m.cookieName)
 	}
+	if m.realm == "" {
+		m.realm = orgctx.DefaultRealm
+	}
 	if m.onError == nil {
 		m.onError = DefaultErrorHandler(m.realm)
+	} else {
+		onError := m.onError
+		m.onFailure = func(w http.ResponseWriter, r *http.Request, f orgctx.Failure) { onError(w, r, f.Err) }
 	}
+	m.inContext = m.realm != orgctx.DefaultRealm || m.onFailure != nil
 	return m.wrap
 }
 
@@ -113,20 +125,32 @@ func (m *middleware) wrap(next http.Handler) http.Handler {
 // is Optional and r carries none, or refuses it with the error handler.
 func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
 	if m.skipPreflight && isPreflight(r) {
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, m.withFailureHandler(r))
 		return
 	}
 	ctx, err := m.authenticate(r)
 	if err == nil {
+		if m.inContext {
+			ctx = orgctx.WithFailureHandler(ctx, m.realm, m.onFailure)
+		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 		return
 	}
 	if m.optional && (errors.Is(err, ErrTokenMissing) || errors.Is(err, ErrUnsupportedScheme)) {
 		annotateAnonymous(r.Context())
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, m.withFailureHandler(r))
 		return
 	}
 	m.refuse(w, r, err)
+}
+
+// withFailureHandler returns r with the realm and the failure handler in its context for
+// the guards downstream, or r itself when both are the defaults (the guards' own).
+func (m *middleware) withFailureHandler(r *http.Request) *http.Request {
+	if !m.inContext {
+		return r
+	}
+	return r.WithContext(orgctx.WithFailureHandler(r.Context(), m.realm, m.onFailure))
 }
 
 // isPreflight reports whether r is a CORS preflight: OPTIONS with an Origin and an
@@ -246,19 +270,28 @@ func (m *middleware) machine(r *http.Request, token string, kind TokenKind, from
 // DefaultErrorHandler answers refused requests as Middleware documents, with realm in the
 // challenges.
 func DefaultErrorHandler(realm string) ErrorHandler {
+	if realm == "" {
+		realm = orgctx.DefaultRealm
+	}
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		switch {
-		case errors.Is(err, ErrTokenMissing), errors.Is(err, ErrUnsupportedScheme):
-			orgctx.WriteError(w, realm, http.StatusUnauthorized, orgctx.CodeUnauthorized, "authentication required")
-		case errors.Is(err, ErrMultipleCredentials), errors.Is(err, ErrMalformedAuthorization), errors.Is(err, ErrTokenTooLarge):
-			orgctx.WriteError(w, realm, http.StatusBadRequest, orgctx.CodeInvalidRequest, "malformed credentials")
-		case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrBackendAPI):
-			w.Header().Set("Retry-After", retryAfterHeader(err))
-			orgctx.WriteError(w, realm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "authentication temporarily unavailable")
-		case errors.Is(err, ErrUserDeactivated):
-			orgctx.WriteError(w, realm, http.StatusForbidden, orgctx.CodeAccessDenied, "account deactivated")
-		default:
-			orgctx.WriteError(w, realm, http.StatusUnauthorized, orgctx.CodeInvalidToken, "invalid or expired session token")
-		}
+		f := failure(err)
+		f.Realm = realm
+		orgctx.WriteFailure(w, r, f)
+	}
+}
+
+// failure returns the answer to a request the middleware refused with err.
+func failure(err error) orgctx.Failure {
+	switch {
+	case errors.Is(err, ErrTokenMissing), errors.Is(err, ErrUnsupportedScheme):
+		return orgctx.Failure{Status: http.StatusUnauthorized, Code: orgctx.CodeUnauthorized, Detail: "authentication required", Err: err}
+	case errors.Is(err, ErrMultipleCredentials), errors.Is(err, ErrMalformedAuthorization), errors.Is(err, ErrTokenTooLarge):
+		return orgctx.Failure{Status: http.StatusBadRequest, Code: orgctx.CodeInvalidRequest, Detail: "malformed credentials", Err: err}
+	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrBackendAPI):
+		return orgctx.Failure{Status: http.StatusServiceUnavailable, Code: orgctx.CodeUnavailable, Detail: "authentication temporarily unavailable", Err: err, RetryAfter: retryAfter(err)}
+	case errors.Is(err, ErrUserDeactivated):
+		return orgctx.Failure{Status: http.StatusForbidden, Code: orgctx.CodeAccessDenied, Detail: "account deactivated", Err: err}
+	default:
+		return orgctx.Failure{Status: http.StatusUnauthorized, Code: orgctx.CodeInvalidToken, Detail: "invalid or expired session token", Err: err}
 	}
 }

@@ -174,7 +174,6 @@ func TestMiddlewarePutsSessionAndOrgInContext(t *testing.T) {
 	h := f.v.Middleware()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = clerkauth.SessionFromContext(r.Context())
 		org, _ = orgctx.FromContext(r.Context())
-		require.True(t, orgctx.Authenticated(r.Context()))
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), bearer(tok))
 	require.Equal(t, "user_1", got.UserID)
@@ -228,8 +227,8 @@ func TestGuardsAfterTheMiddleware(t *testing.T) {
 	f := newFixture(t, nil)
 	mux := http.NewServeMux()
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.Handle("GET /orgs/{org_id}/admin", orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("admin")(ok)))
-	mux.Handle("GET /posts", orgctx.RequirePermission("org:posts:read")(ok))
+	mux.Handle("GET /orgs/{org_id}/admin", orgctx.RequireOrgParam("org_id")(orgctx.RequireAnyRole("admin")(ok)))
+	mux.Handle("GET /posts", orgctx.RequireAllPermissions("org:posts:read")(ok))
 	h := f.v.Middleware(clerkauth.Optional())(mux)
 	do := func(path, tok string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -257,4 +256,66 @@ func TestGuardsAfterTheMiddleware(t *testing.T) {
 	require.Equal(t, `Bearer realm="api"`, rec.Header().Get("WWW-Authenticate"))
 	require.Equal(t, http.StatusNoContent, do("/posts", admin).Code)
 	require.Equal(t, http.StatusForbidden, do("/posts", member).Code, "H11 missing permission")
+}
+
+// The realm and the error handler configured on the middleware reach the refusals of the
+// guards downstream of it: orgctx's, RequireScope and RequireReverification, for a
+// session and for an anonymous request of an optional route.
+func TestMiddlewareSettingsReachTheGuards(t *testing.T) {
+	f := newFixture(t, nil)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux := http.NewServeMux()
+	mux.Handle("GET /admin", orgctx.RequireAnyRole("admin")(ok))
+	mux.Handle("GET /org", orgctx.RequireOrg(ok))
+	mux.Handle("GET /scoped", clerkauth.RequireScope("read")(ok))
+	mux.Handle("GET /sensitive", clerkauth.RequireReverification(clerkauth.ReverificationStrict)(ok))
+	member := f.iss.Token().Org("org_a", "a", "member").Sign()
+	do := func(h http.Handler, path, tok string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		if tok != "" {
+			r.Header.Set("Authorization", "Bearer "+tok)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+
+	realm := f.v.Middleware(clerkauth.Optional(), clerkauth.WithRealm("example"))(mux)
+	for _, tc := range []struct {
+		path, tok, challenge string
+		status               int
+	}{
+		{"/admin", member, `Bearer realm="example", error="insufficient_scope"`, 403},
+		{"/admin", "", `Bearer realm="example"`, 401},
+		{"/org", "", `Bearer realm="example"`, 401},
+		{"/scoped", member, `Bearer realm="example", error="insufficient_scope"`, 403},
+		{"/scoped", "", `Bearer realm="example"`, 401},
+		{"/sensitive", "", `Bearer realm="example"`, 401},
+	} {
+		rec := do(realm, tc.path, tc.tok)
+		require.Equal(t, tc.status, rec.Code, tc.path)
+		require.Equal(t, tc.challenge, rec.Header().Get("WWW-Authenticate"), "%s with a token: %t", tc.path, tc.tok != "")
+	}
+
+	var got []error
+	handler := f.v.Middleware(clerkauth.Optional(), clerkauth.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+		got = append(got, err)
+		w.WriteHeader(http.StatusTeapot)
+	}))(mux)
+	for _, tc := range []struct {
+		path, tok string
+		want      error
+	}{
+		{"/admin", member, orgctx.ErrRole},
+		{"/admin", "", orgctx.ErrUnauthenticated},
+		{"/scoped", member, clerkauth.ErrScope},
+		{"/scoped", "", clerkauth.ErrTokenMissing},
+		{"/sensitive", "", clerkauth.ErrTokenMissing},
+	} {
+		got = nil
+		rec := do(handler, tc.path, tc.tok)
+		require.Equal(t, http.StatusTeapot, rec.Code, tc.path)
+		require.Len(t, got, 1, tc.path)
+		require.ErrorIs(t, got[0], tc.want, tc.path)
+	}
 }

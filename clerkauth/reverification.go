@@ -83,7 +83,8 @@ func (s *Session) VerifiedWithin(afterMinutes int, level FactorLevel) bool {
 // RequireReverification refuses, with 403 and the body Clerk's frontend SDKs recognise
 // (clerk_error reason "reverification-error", which opens the reverification dialog of
 // useReverification), requests whose session was not verified recently enough for
-// policy. It must run after the middleware; without a session it answers 401.
+// policy. It must run after the middleware; without a session it answers 401, with the
+// realm and error handler of the middleware.
 func RequireReverification(policy ReverificationPolicy) func(http.Handler) http.Handler {
 	after, level, _ := policy.requirement()
 	body, _ := json.Marshal(map[string]any{
@@ -99,7 +100,7 @@ func RequireReverification(policy ReverificationPolicy) func(http.Handler) http.
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s, ok := SessionFromContext(r.Context())
 			if !ok {
-				writeMissingSession(w)
+				refuseMissingSession(w, r)
 				return
 			}
 			if s.NeedsReverification(policy) {
@@ -114,6 +115,8 @@ func RequireReverification(policy ReverificationPolicy) func(http.Handler) http.
 	}
 }
 
-func writeMissingSession(w http.ResponseWriter) {
-	orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusUnauthorized, orgctx.CodeUnauthorized, "authentication required")
+// refuseMissingSession answers 401 to a request that reached a guard without the
+// credential it needs, with the realm and error handler of the middleware.
+func refuseMissingSession(w http.ResponseWriter, r *http.Request) {
+	orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusUnauthorized, Code: orgctx.CodeUnauthorized, Detail: "authentication required", Err: ErrTokenMissing})
 }

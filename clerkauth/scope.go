@@ -13,7 +13,8 @@ var ErrScope = errors.New("clerkauth: scope missing")
 // RequireScope lets a request through when its credential carries all of scopes (a
 // machine credential's scopes; a session has none). It runs after the middleware:
 // without a credential it answers 401, without the scopes 403 with
-// error="insufficient_scope". With no scopes it refuses every request (fail closed).
+// error="insufficient_scope", both with the realm and error handler of the middleware.
+// With no scopes it refuses every request (fail closed).
 func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 	scopes = append([]string(nil), scopes...)
 	return func(next http.Handler) http.Handler {
@@ -21,7 +22,7 @@ func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 			p, ok := PrincipalFromContext(r.Context())
 			if !ok {
 				annotateFailure(r.Context(), ErrTokenMissing)
-				writeMissingSession(w)
+				refuseMissingSession(w, r)
 				return
 			}
 			allowed := len(scopes) > 0
@@ -30,7 +31,7 @@ func RequireScope(scopes ...string) func(http.Handler) http.Handler {
 			}
 			if !allowed {
 				annotateFailure(r.Context(), ErrScope)
-				orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusForbidden, orgctx.CodeInsufficientScope, "insufficient scope")
+				orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusForbidden, Code: orgctx.CodeInsufficientScope, Detail: "insufficient scope", Err: ErrScope})
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -175,14 +174,14 @@ func (e *unavailableError) Unwrap() []error {
 // RetryAfter is how long until the store is asked again.
 func (e *unavailableError) RetryAfter() time.Duration { return e.retryAfter }
 
-// retryAfterHeader is the Retry-After of a 503 for err: the time err says the store is
-// not asked, in whole seconds rounded up, at least 1; else 5.
-func retryAfterHeader(err error) string {
+// retryAfter is the Retry-After of a 503 for err: the time err says the store is not
+// asked, at least 1 s; else 5 s.
+func retryAfter(err error) time.Duration {
 	var ra interface{ RetryAfter() time.Duration }
 	if !errors.As(err, &ra) {
-		return "5"
+		return 5 * time.Second
 	}
-	return strconv.FormatInt(max(1, int64((ra.RetryAfter()+time.Second-1)/time.Second)), 10)
+	return max(time.Second, ra.RetryAfter())
 }
 
 // storeUnavailable wraps err, a store's failure, in ErrStoreUnavailable, unless it is one

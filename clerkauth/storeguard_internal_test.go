@@ -3,6 +3,7 @@ package clerkauth
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/orgctx"
 )
 
 var errStoreDown = errors.New("store down")
@@ -85,6 +87,13 @@ func TestBreakerStates(t *testing.T) {
 	require.NotErrorIs(t, err, ErrStoreUnavailable)
 	_, err = guardedRead(ctx, b, "x", read(nil))
 	require.NoError(t, err, "the next read probed and closed the breaker")
+}
+
+// retryAfterHeader is the Retry-After the middleware's 503 carries for err.
+func retryAfterHeader(err error) string {
+	rec := httptest.NewRecorder()
+	orgctx.WriteFailure(rec, nil, orgctx.Failure{Status: 503, Code: orgctx.CodeUnavailable, RetryAfter: retryAfter(err)})
+	return rec.Header().Get("Retry-After")
 }
 
 func TestRetryAfterHeader(t *testing.T) {

@@ -19,9 +19,9 @@ func withOrg(org orgctx.Org) func(http.Handler) http.Handler {
 	}
 }
 
-func ExampleRequireRole() {
+func ExampleRequireAnyRole() {
 	mux := http.NewServeMux()
-	mux.Handle("POST /orgs/{org_id}/invitations", orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("admin")(
+	mux.Handle("POST /orgs/{org_id}/invitations", orgctx.RequireOrgParam("org_id")(orgctx.RequireAnyRole("admin")(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusCreated) }))))
 
 	for _, tc := range []struct {
@@ -56,4 +56,26 @@ func ExampleOwns() {
 	// Output:
 	// 404
 	// org_1 <nil>
+}
+
+// A failure handler of your own, configured once (here by hand; clerkauth's middleware
+// does it for its routes), answers every guard's refusal.
+func ExampleFailureHandler() {
+	logRefusals := func(w http.ResponseWriter, r *http.Request, f orgctx.Failure) {
+		fmt.Println("refused:", f.Status, f.Code, f.Err)
+		orgctx.WriteFailure(w, r, f)
+	}
+	h := orgctx.RequireAllPermissions("org:posts:delete")(http.NotFoundHandler())
+
+	r := httptest.NewRequest(http.MethodDelete, "/posts/1", nil)
+	ctx := orgctx.WithFailureHandler(r.Context(), "blog", logRefusals)
+	ctx = orgctx.NewContext(ctx, orgctx.Org{ID: "org_1", Role: "org:member"})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r.WithContext(ctx))
+	fmt.Println(rec.Header().Get("WWW-Authenticate"))
+	fmt.Print(rec.Body.String())
+	// Output:
+	// refused: 403 insufficient_scope orgctx: permission missing: need all of ["org:posts:delete"]
+	// Bearer realm="blog", error="insufficient_scope"
+	// {"error":"insufficient_scope","detail":"insufficient permissions"}
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// RolePrefix is the prefix Clerk gives organization roles ("org:admin").
-const RolePrefix = "org:"
+// rolePrefix is the prefix Clerk gives organization roles ("org:admin").
+const rolePrefix = "org:"
 
 // Org is the active organization of an authenticated request: its id and slug, the user's
 // role in it (always in "org:" form, e.g. "org:admin") and the user's permissions in it
@@ -24,10 +24,10 @@ func (o Org) Active() bool { return o.ID != "" }
 // NormalizeRole returns role in "org:" form: "admin" and "org:admin" both give "org:admin".
 // The empty role stays empty.
 func NormalizeRole(role string) string {
-	if role == "" || strings.HasPrefix(role, RolePrefix) {
+	if role == "" || strings.HasPrefix(role, rolePrefix) {
 		return role
 	}
-	return RolePrefix + role
+	return rolePrefix + role
 }
 
 // HasRole reports whether the user's role is role, given as "admin" or "org:admin".

@@ -3,10 +3,8 @@ package orgctx_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -20,13 +18,11 @@ func TestContext(t *testing.T) {
 	ctx := context.Background()
 	_, ok := orgctx.FromContext(ctx)
 	require.False(t, ok)
-	require.False(t, orgctx.Authenticated(ctx))
 	_, err := orgctx.OrgID(ctx)
 	require.ErrorIs(t, err, orgctx.ErrNoOrg)
 	require.False(t, orgctx.Owns(ctx, "org_acme"))
 
 	none := orgctx.NewContext(ctx, orgctx.Org{})
-	require.True(t, orgctx.Authenticated(none))
 	_, ok = orgctx.FromContext(none)
 	require.False(t, ok)
 	id, err := orgctx.OrgID(none)
@@ -99,16 +95,16 @@ func TestGuards(t *testing.T) {
 		{"RequireOrg: unauthenticated", orgctx.RequireOrg(ok), "/", nil, 401, `Bearer realm="api"`},
 		{"RequireOrg: no active org", orgctx.RequireOrg(ok), "/", &noOrg, 403, forbidden},
 		{"RequireOrg: active org", orgctx.RequireOrg(ok), "/", &acme, 204, ""},
-		{"RequireRole: admin", orgctx.RequireRole("admin")(ok), "/", &acme, 204, ""},
-		{"RequireRole: org:admin", orgctx.RequireRole("org:admin")(ok), "/", &acme, 204, ""},
-		{"RequireRole: any of", orgctx.RequireRole("owner", "member")(ok), "/", &member, 204, ""},
-		{"RequireRole: wrong role", orgctx.RequireRole("admin")(ok), "/", &member, 403, forbidden},
-		{"RequireRole: no roles fails closed", orgctx.RequireRole()(ok), "/", &acme, 403, forbidden},
-		{"RequireRole: no org", orgctx.RequireRole("admin")(ok), "/", &noOrg, 403, forbidden},
-		{"RequireRole: unauthenticated", orgctx.RequireRole("admin")(ok), "/", nil, 401, `Bearer realm="api"`},
-		{"RequirePermission: all held", orgctx.RequirePermission("org:posts:read", "org:posts:write")(ok), "/", &acme, 204, ""},
-		{"RequirePermission: one missing", orgctx.RequirePermission("org:posts:read", "org:posts:write")(ok), "/", &member, 403, forbidden},
-		{"RequirePermission: none given fails closed", orgctx.RequirePermission()(ok), "/", &acme, 403, forbidden},
+		{"RequireAnyRole: admin", orgctx.RequireAnyRole("admin")(ok), "/", &acme, 204, ""},
+		{"RequireAnyRole: org:admin", orgctx.RequireAnyRole("org:admin")(ok), "/", &acme, 204, ""},
+		{"RequireAnyRole: any of", orgctx.RequireAnyRole("owner", "member")(ok), "/", &member, 204, ""},
+		{"RequireAnyRole: wrong role", orgctx.RequireAnyRole("admin")(ok), "/", &member, 403, forbidden},
+		{"RequireAnyRole: no roles fails closed", orgctx.RequireAnyRole()(ok), "/", &acme, 403, forbidden},
+		{"RequireAnyRole: no org", orgctx.RequireAnyRole("admin")(ok), "/", &noOrg, 403, forbidden},
+		{"RequireAnyRole: unauthenticated", orgctx.RequireAnyRole("admin")(ok), "/", nil, 401, `Bearer realm="api"`},
+		{"RequireAllPermissions: all held", orgctx.RequireAllPermissions("org:posts:read", "org:posts:write")(ok), "/", &acme, 204, ""},
+		{"RequireAllPermissions: one missing", orgctx.RequireAllPermissions("org:posts:read", "org:posts:write")(ok), "/", &member, 403, forbidden},
+		{"RequireAllPermissions: none given fails closed", orgctx.RequireAllPermissions()(ok), "/", &acme, 403, forbidden},
 		{"RequireAnyPermission: one held", orgctx.RequireAnyPermission("org:posts:write", "org:posts:read")(ok), "/", &member, 204, ""},
 		{"RequireAnyPermission: none held", orgctx.RequireAnyPermission("org:posts:write")(ok), "/", &member, 403, forbidden},
 		{"RequireAnyPermission: none given", orgctx.RequireAnyPermission()(ok), "/", &acme, 403, forbidden},
@@ -134,107 +130,104 @@ func TestGuards(t *testing.T) {
 	}
 }
 
-func TestGuardsOptions(t *testing.T) {
-	var got error
-	g := orgctx.Guards{Realm: "example", OnFailure: func(w http.ResponseWriter, r *http.Request, err error) {
-		got = err
-		w.WriteHeader(http.StatusTeapot)
-	}}
+// The realm and the failure handler put in the context reach every guard, whichever of
+// WithFailureHandler and NewContext comes first; the handler gets the guard's Failure.
+func TestGuardsAnswerWithContextSettings(t *testing.T) {
 	member := orgctx.Org{ID: "org_acme", Role: "org:member"}
-	rec := serve(g.RequireRole("admin")(ok), "/", &member)
-	require.Equal(t, http.StatusTeapot, rec.Code)
-	require.ErrorIs(t, got, orgctx.ErrRole)
 	for _, tc := range []struct {
-		h    http.Handler
-		path string
-		org  *orgctx.Org
-		want error
-	}{
-		{g.RequireOrg(ok), "/", nil, orgctx.ErrUnauthenticated},
-		{g.RequireOrg(ok), "/", &orgctx.Org{}, orgctx.ErrNoOrg},
-		{g.RequirePermission("org:a:b")(ok), "/", &member, orgctx.ErrPermission},
-		{g.RequireAnyPermission("org:a:b")(ok), "/", &member, orgctx.ErrPermission},
-		{g.RequireOrgParam("org_id")(ok), "/orgs/org_x/x", &member, orgctx.ErrOrgMismatch},
-	} {
-		got = nil
-		serve(tc.h, tc.path, tc.org)
-		require.ErrorIs(t, got, tc.want)
-	}
-
-	rec = serve(orgctx.Guards{Realm: "example"}.RequireRole("admin")(ok), "/", &member)
-	require.Equal(t, `Bearer realm="example", error="insufficient_scope"`, rec.Header().Get("WWW-Authenticate"))
-}
-
-func TestWriteError(t *testing.T) {
-	for _, tc := range []struct {
-		status    int
-		code      string
-		realm     string
-		challenge string
-	}{
-		{401, orgctx.CodeUnauthorized, "", `Bearer realm="api"`},
-		{401, orgctx.CodeInvalidToken, "x", `Bearer realm="x", error="invalid_token"`},
-		{400, orgctx.CodeInvalidRequest, "api", `Bearer realm="api", error="invalid_request"`},
-		{403, orgctx.CodeInsufficientScope, "bad\"realm", `Bearer realm="api", error="insufficient_scope"`},
-		{404, orgctx.CodeNotFound, "api", ""},
-		{503, orgctx.CodeUnavailable, "api", ""},
-	} {
-		rec := httptest.NewRecorder()
-		orgctx.WriteError(rec, tc.realm, tc.status, tc.code, `a "detail"`)
-		require.Equal(t, tc.status, rec.Code)
-		require.Equal(t, tc.challenge, rec.Header().Get("WWW-Authenticate"))
-		var body map[string]string
-		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
-		require.Equal(t, map[string]string{"error": tc.code, "detail": `a "detail"`}, body)
-	}
-	require.True(t, orgctx.ValidRealm("api"))
-	require.False(t, orgctx.ValidRealm("a\nb"))
-	require.False(t, orgctx.ValidRealm(`a\b`))
-	require.False(t, errors.Is(orgctx.ErrRole, orgctx.ErrPermission))
-}
-
-// Refuse writes the module's refusal body and headers without any challenge, whatever
-// the status and code, and keeps the headers the caller set.
-func TestRefuse(t *testing.T) {
-	for _, tc := range []struct {
+		name   string
+		h      http.Handler
+		path   string
+		org    *orgctx.Org
+		want   error
 		status int
 		code   string
 	}{
-		{400, orgctx.CodeInvalidRequest},
-		{403, orgctx.CodeInsufficientScope},
-		{404, orgctx.CodeNotFound},
-		{405, orgctx.CodeMethodNotAllowed},
-		{409, orgctx.CodeConflict},
-		{413, orgctx.CodeContentTooLarge},
-		{500, orgctx.CodeInternal},
-		{503, orgctx.CodeUnavailable},
+		{"RequireOrg: unauthenticated", orgctx.RequireOrg(ok), "/", nil, orgctx.ErrUnauthenticated, 401, orgctx.CodeUnauthorized},
+		{"RequireOrg: no org", orgctx.RequireOrg(ok), "/", &orgctx.Org{}, orgctx.ErrNoOrg, 403, orgctx.CodeInsufficientScope},
+		{"RequireAnyRole", orgctx.RequireAnyRole("admin")(ok), "/", &member, orgctx.ErrRole, 403, orgctx.CodeInsufficientScope},
+		{"RequireAllPermissions", orgctx.RequireAllPermissions("org:a:b")(ok), "/", &member, orgctx.ErrPermission, 403, orgctx.CodeInsufficientScope},
+		{"RequireAnyPermission", orgctx.RequireAnyPermission("org:a:b")(ok), "/", &member, orgctx.ErrPermission, 403, orgctx.CodeInsufficientScope},
+		{"RequireOrgParam", orgctx.RequireOrgParam("org_id")(ok), "/orgs/org_x/x", &member, orgctx.ErrOrgMismatch, 404, orgctx.CodeNotFound},
 	} {
-		rec := httptest.NewRecorder()
-		rec.Header().Set("Retry-After", "7")
-		orgctx.Refuse(rec, tc.status, tc.code, `a "detail" <b>`)
-		require.Equal(t, tc.status, rec.Code)
-		h := rec.Header()
-		require.Empty(t, h.Values("WWW-Authenticate"), "status %d", tc.status)
-		require.Equal(t, "7", h.Get("Retry-After"))
-		require.Equal(t, "application/json", h.Get("Content-Type"))
-		require.Equal(t, "no-store", h.Get("Cache-Control"))
-		require.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
-		require.Equal(t, strconv.Itoa(rec.Body.Len()), h.Get("Content-Length"))
-		var body map[string]string
-		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
-		require.Equal(t, map[string]string{"error": tc.code, "detail": `a "detail" <b>`}, body)
+		for _, handlerFirst := range []bool{true, false} {
+			t.Run(tc.name, func(t *testing.T) {
+				var got *orgctx.Failure
+				onFailure := func(w http.ResponseWriter, r *http.Request, f orgctx.Failure) {
+					got = &f
+					w.WriteHeader(http.StatusTeapot)
+				}
+				mux := http.NewServeMux()
+				mux.Handle("/orgs/{org_id}/x", tc.h)
+				mux.Handle("/", tc.h)
+				r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+				ctx := r.Context()
+				if handlerFirst {
+					ctx = orgctx.WithFailureHandler(ctx, "example", onFailure)
+				}
+				if tc.org != nil {
+					ctx = orgctx.NewContext(ctx, *tc.org)
+				}
+				if !handlerFirst {
+					ctx = orgctx.WithFailureHandler(ctx, "example", onFailure)
+				}
+				rec := httptest.NewRecorder()
+				mux.ServeHTTP(rec, r.WithContext(ctx))
+
+				require.Equal(t, http.StatusTeapot, rec.Code)
+				require.NotNil(t, got)
+				require.ErrorIs(t, got.Err, tc.want)
+				require.Equal(t, tc.status, got.Status)
+				require.Equal(t, tc.code, got.Code)
+				require.Equal(t, "example", got.Realm)
+				require.NotEmpty(t, got.Detail)
+			})
+		}
 	}
+
+	// A realm alone: the default writer with that realm.
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	ctx := orgctx.NewContext(orgctx.WithFailureHandler(r.Context(), "example", nil), member)
+	rec := httptest.NewRecorder()
+	orgctx.RequireAnyRole("admin")(ok).ServeHTTP(rec, r.WithContext(ctx))
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Equal(t, `Bearer realm="example", error="insufficient_scope"`, rec.Header().Get("WWW-Authenticate"))
 }
 
-// WriteError is Refuse plus the challenge: same body and headers.
-func TestWriteErrorIsRefusePlusChallenge(t *testing.T) {
-	for _, status := range []int{400, 401, 403, 404, 503} {
-		challenged, plain := httptest.NewRecorder(), httptest.NewRecorder()
-		orgctx.WriteError(challenged, "api", status, orgctx.CodeInvalidToken, "d")
-		orgctx.Refuse(plain, status, orgctx.CodeInvalidToken, "d")
-		challenged.Header().Del("WWW-Authenticate")
-		require.Equal(t, plain.Header(), challenged.Header(), "status %d", status)
-		require.Equal(t, plain.Body.String(), challenged.Body.String())
-		require.Equal(t, plain.Code, challenged.Code)
-	}
+// NewContext and WithFailureHandler keep what the other put in the context, and the rest
+// of the context (values, cancellation, deadline) reaches through them.
+func TestContextNodes(t *testing.T) {
+	type otherKey struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), otherKey{}, "v"))
+	ctx := orgctx.WithFailureHandler(orgctx.NewContext(parent, acme), "r1", nil)
+	got, ok := orgctx.FromContext(ctx)
+	require.True(t, ok)
+	require.Equal(t, acme, got)
+	require.Equal(t, "v", ctx.Value(otherKey{}))
+
+	// A later NewContext replaces the org and keeps the realm.
+	ctx2 := orgctx.NewContext(ctx, orgctx.Org{})
+	_, ok = orgctx.FromContext(ctx2)
+	require.False(t, ok)
+	rec := httptest.NewRecorder()
+	orgctx.RequireOrg(ok2()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx2))
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Equal(t, `Bearer realm="r1", error="insufficient_scope"`, rec.Header().Get("WWW-Authenticate"))
+
+	// WithFailureHandler alone does not authenticate the request.
+	anon := orgctx.WithFailureHandler(context.Background(), "r2", nil)
+	rec = httptest.NewRecorder()
+	orgctx.RequireOrg(ok2()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil).WithContext(anon))
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Equal(t, `Bearer realm="r2"`, rec.Header().Get("WWW-Authenticate"))
+
+	require.NoError(t, ctx2.Err())
+	cancel()
+	<-ctx2.Done()
+	require.ErrorIs(t, ctx2.Err(), context.Canceled)
+	child, stop := context.WithCancel(ctx2) // a child of a node is canceled with its parent
+	defer stop()
+	<-child.Done()
 }
+
+func ok2() http.Handler { return ok }

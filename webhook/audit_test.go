@@ -22,7 +22,9 @@ func TestRefusedDeliveriesReachTheAuditRecord(t *testing.T) {
 	h, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: v, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	rec := &audittest.Recorder{}
-	srv := audit.Middleware(rec)(h)
+	auditor, err := audit.New(audit.Config{Sink: rec})
+	require.NoError(t, err)
+	srv := auditor.Handler(h)
 
 	other := clerkauthtest.NewWebhookSigner(clerkauthtest.NewWebhookSecret())
 	req := other.Request("/webhooks/clerk", "", []byte(`{"type":"user.created","object":"event","data":{}}`))

@@ -40,18 +40,13 @@
 //
 // [Verifier.Verify] checks the raw body against the svix-id,
 // svix-timestamp and svix-signature headers that Clerk sends (or the
-// webhook-* names of white-labelled Svix), with the dependency the project
-// chose, github.com/standard-webhooks/standard-webhooks/libraries v0.0.1.
-// That library reads only webhook-* headers, checks the timestamp with
-// time.Now and a fixed 5-minute window, and accepts an empty secret (a
-// forged webhook then passes), so the Verifier wraps it:
+// webhook-* names of white-labelled Svix):
 //
 //   - both header families are accepted; conflicting values are refused,
-//     and so is a signature header longer than [MaxSignatureHeaderBytes]
-//     (4 KiB; Svix sends 48 bytes per active secret), before any HMAC;
-//   - the timestamp is checked here (digits only, both directions, in whole
-//     seconds, ±5 minutes by default, against an injectable clock); the
-//     library then decides the signature with VerifyIgnoringTimestamp;
+//     and so is a signature header longer than 4 KiB, before any HMAC;
+//   - the timestamp must be digits only and within the tolerance (±5
+//     minutes by default, in whole seconds, both directions) of an
+//     injectable clock;
 //   - several secrets may be configured, for rotation: install the new one
 //     next to the old, switch in Clerk, then remove the old one;
 //   - secrets are checked once, at construction: empty, non-base64 and
@@ -62,11 +57,6 @@
 //     [ErrTimestampTooOld], [ErrTimestampTooNew], [ErrNoMatchingSignature],
 //     [ErrBodyTooLarge]) for [errors.Is]; no error or log line ever holds a
 //     secret or a signature.
-//
-// Cost: the library builds the signed content with fmt.Sprintf and copies
-// the body twice per call, which makes it (and so Verify, which adds a few
-// percent) about twice as slow as one bare HMAC-SHA256 of the same bytes;
-// see BenchmarkVerify.
 //
 // # Events
 //
@@ -84,10 +74,7 @@
 // event or payload malformed ([ErrMalformedEvent], [ErrMalformedPayload]),
 // which the Handler acknowledges and logs rather than guess. Every other
 // field is decoded leniently: a field of an unexpected JSON type is left
-// at its zero value and the rest is decoded. So when Clerk changes the
-// type of a field nothing here acts on (say latest_activity.is_mobile
-// becomes a string), a session.revoked is still applied: a payload change
-// must not make a security event fail open.
+// at its zero value and the rest is decoded.
 //
 // # Handler
 //
@@ -100,21 +87,21 @@
 // bodies that can never be processed (logged), 500 when a function fails
 // or panics so that Svix retries. A function that finds the payload
 // malformed ([ErrMalformedPayload]) does not keep the functions after it
-// from running.
+// from running. Refusals are written by [HandlerConfig.OnFailure]
+// (default [orgctx.WriteFailure]); registering an empty type or a nil
+// function panics.
 //
 // # Deduplication
 //
 // Svix delivers at least once, and every retry of a message carries the
 // same id (svix-id) with a fresh timestamp and signature. The Handler
 // claims the id in a [store.Dedupe] before running the functions, marks it
-// done after they succeed (kept [DefaultDedupeTTL], 72 h, beyond Svix's
-// ~27.6 h retry schedule) and releases it when they fail or panic, so the
-// retry runs them again. A done id is answered 200 without running
-// anything. An id another delivery is processing at that moment is
-// answered 409, so that Svix retries it later rather than count it
-// delivered while the outcome is unknown (see [Handler] for why). Claims
-// are leases ([DefaultClaimLease]) so that a crashed process does not block
-// an id. [MemoryDedupe] serves a single replica; a shared store
+// done after they succeed (kept 72 h by default) and releases it when they
+// fail or panic, so the retry runs them again. A done id is answered 200
+// without running anything; an id another delivery is processing at that
+// moment is answered 409 with Retry-After. Claims are leases (2 minutes by
+// default) so that a crashed process does not block an id. [MemoryDedupe]
+// serves a single replica; a shared store
 // ([github.com/unioneyes/authkit/clerkauth/redisstore]) implements the same
 // interface and proves it with the conformance kit,
 // [github.com/unioneyes/authkit/clerkauth/store/storetest.RunDedupe].
@@ -128,21 +115,19 @@
 // [Handler.Sync] registers those functions for you: user, organization and
 // membership events go to a [store.Users] and a [store.Orgs] (versioned
 // upserts, tombstones for deletions), session.revoked, .ended and .removed
-// to a [store.Revocations]. A store failure answers
-// 500 so that Svix retries; [SyncConfig.OnChange] tells an in-process
-// cache what changed:
+// to a [store.Revocations]. A store failure answers 500 so that Svix
+// retries; [SyncConfig.OnChange] tells an in-process cache what changed:
 //
 //	err := hooks.Sync(webhook.SyncConfig{
-//		Users:       verifier.Users(), // the clerkauth verifier's user cache, over store
+//		Users:       userCache, // the clerkauth.UserCache the verifier checks users with
 //		Orgs:        store,
 //		Revocations: redisStore,
 //	})
 //
-// Give Users the clerkauth verifier's
-// [github.com/unioneyes/authkit/clerkauth.Verifier.Users] rather than the
-// store behind it: the write then also drops the user from the verifier's
-// in-process cache, so a user.deleted refuses the user's next request at once
-// instead of when the cache entry expires.
+// Give Users the [github.com/unioneyes/authkit/clerkauth.UserCache] the
+// verifier uses rather than the store behind it: the write then also drops
+// the user from the cache, so a user.deleted refuses the user's next
+// request at once instead of when the cache entry expires.
 //
 // Duplicates change nothing, and the order of delivery does not matter as
 // long as the versions differ: an update wins over an older one (by
@@ -151,4 +136,32 @@
 // times are in milliseconds) are not ordered: the store keeps whichever it
 // received first and ignores the other, so the final state can then
 // depend on the order of delivery.
+//
+// # Design notes
+//
+// Verification wraps the Standard Webhooks library
+// (github.com/standard-webhooks/standard-webhooks/libraries), which reads
+// only the webhook-* headers, checks the timestamp against time.Now with a
+// fixed window and accepts an empty secret: the Verifier reads both header
+// families, checks the timestamp itself against its own clock, refuses
+// weak secrets at construction and lets the library decide only the
+// signature. The signature header is bounded because every configured
+// secret would otherwise cost a pass over an attacker's megabyte of header.
+//
+// Decoding is lenient beyond the essential fields so that a change in the
+// type of a field nothing here acts on (say latest_activity.is_mobile
+// becoming a string) cannot make a security event such as session.revoked
+// fail open; a malformed event is acknowledged, not retried, because a
+// retry would carry the same bytes.
+//
+// A duplicate that another delivery is still processing is answered 409,
+// not 2xx: Svix sends the attempts of one message one after another, so two
+// deliveries of one id overlap only when Svix gave up on the first (15 s
+// timeout) while it was still running here. Svix then only sees the second
+// answer: a 2xx would end the message even if the first delivery went on
+// to fail and release its claim, and the event would be lost. A 409 makes
+// Svix retry later, when the first delivery has either succeeded (the
+// retry gets 200 "duplicate") or failed (the retry runs the functions). The
+// done mark outlives Svix's retry schedule (about 27.6 h); the claim lease
+// is minutes because Svix gives up on a delivery after 15 s.
 package webhook

@@ -12,7 +12,7 @@ var (
 
 	// ErrInvalidHeaders: a header is sent more than once with different
 	// values, the svix-* and webhook-* forms of one header disagree, or
-	// the signature header is longer than [MaxSignatureHeaderBytes].
+	// the signature header is longer than 4 KiB.
 	ErrInvalidHeaders = errors.New("webhook: invalid webhook headers")
 
 	// ErrInvalidMessageID: the message id is longer than 256 bytes or
@@ -40,16 +40,29 @@ var (
 	ErrBodyTooLarge = errors.New("webhook: body too large")
 )
 
-// Construction failures returned by [NewVerifier], [NewHandler] and
-// [NewMemoryDedupe].
-var (
-	// ErrInvalidSecret: a signing secret is empty, is not base64 after the
-	// optional "whsec_" prefix, or decodes to fewer bytes than the minimum.
-	ErrInvalidSecret = errors.New("webhook: invalid signing secret")
+// ErrInvalidConfig is wrapped by every [ConfigError]: [NewVerifier],
+// [NewHandler], [NewMemoryDedupe] and [Handler.Sync] refuse their
+// configuration.
+var ErrInvalidConfig = errors.New("webhook: invalid config")
 
-	// ErrInvalidConfig: a configuration field is out of range.
-	ErrInvalidConfig = errors.New("webhook: invalid config")
-)
+// ConfigError reports the configuration field a constructor refuses. It
+// wraps [ErrInvalidConfig]; its text never holds a secret.
+type ConfigError struct {
+	// Field is the Go path of the field: "VerifierConfig.Secrets[1]",
+	// "HandlerConfig.ClaimLease", "SyncConfig.Users".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return "webhook: invalid config: " + e.Field + ": " + e.Reason
+}
+
+// Unwrap returns [ErrInvalidConfig].
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+func configError(field, reason string) error { return &ConfigError{Field: field, Reason: reason} }
 
 // Decoding failures of verified messages. The [Handler] acknowledges such a
 // message (2xx) and logs it instead of having Svix retry it for days: a
@@ -73,3 +86,7 @@ var (
 // ErrDedupeFull is returned by [MemoryDedupe] when every slot holds a live
 // processing claim, so no id can be evicted.
 var ErrDedupeFull = errors.New("webhook: dedupe store full")
+
+// ErrStoreFailed wraps the error of a store that [Handler.Sync] wrote to:
+// the Handler answers 500 and Svix delivers the event again later.
+var ErrStoreFailed = errors.New("webhook: store failed")

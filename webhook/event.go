@@ -21,9 +21,9 @@ const (
 	EventOrganizationUpdated = "organization.updated" // data: [Organization]
 	EventOrganizationDeleted = "organization.deleted" // data: [DeletedObject]
 
-	EventOrganizationMembershipCreated = "organizationMembership.created" // data: [OrganizationMembership]
-	EventOrganizationMembershipUpdated = "organizationMembership.updated" // data: [OrganizationMembership]
-	EventOrganizationMembershipDeleted = "organizationMembership.deleted" // data: [OrganizationMembership] (the full object)
+	EventMembershipCreated = "organizationMembership.created" // data: [Membership]
+	EventMembershipUpdated = "organizationMembership.updated" // data: [Membership]
+	EventMembershipDeleted = "organizationMembership.deleted" // data: [Membership] (the full object)
 
 	EventSessionCreated = "session.created" // data: [Session]
 	EventSessionPending = "session.pending" // data: [Session]

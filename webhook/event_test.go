@@ -15,8 +15,8 @@ import (
 	"github.com/unioneyes/authkit/webhook"
 )
 
-// Sample payloads from reference/clerk.md §4.5 (Clerk's OpenAPI examples and
-// docs), with the trimmed parts filled in from §4.4.
+// Sample payloads from Clerk's OpenAPI examples and docs, with the trimmed parts
+// filled in from Clerk's field documentation.
 const (
 	sampleUserCreated = `{"type":"user.created","object":"event","instance_id":"ins_123","timestamp":1654012591835,
  "data":{"id":"user_29w83sxmDNGwOuEthce5gg56FcC","object":"user","first_name":"Example","last_name":"Example",
@@ -303,7 +303,7 @@ func FuzzDecodeEvent(f *testing.F) {
 			Created oracleMillis `json:"created_at"`
 			Updated oracleMillis `json:"updated_at"`
 		}{}, func(v any) string { return reflect.ValueOf(v).Elem().Field(0).String() })
-		checkEssential(t, "Membership", e, e.Membership, func(m *webhook.OrganizationMembership) string { return m.ID }, &struct {
+		checkEssential(t, "Membership", e, e.Membership, func(m *webhook.Membership) string { return m.ID }, &struct {
 			ID      string       `json:"id"`
 			Role    string       `json:"role"`
 			Perms   []string     `json:"permissions"`

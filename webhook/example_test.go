@@ -97,13 +97,14 @@ func ExampleVerifier_Verify() {
 	now = now.Add(301 * time.Second)
 	fmt.Println(v.Verify(h, body))
 
-	_, err = webhook.NewVerifier(webhook.VerifierConfig{Secrets: []string{"whsec_"}})
-	fmt.Println(errors.Is(err, webhook.ErrInvalidSecret))
+	_, err = webhook.NewVerifier(webhook.VerifierConfig{Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_"}})
+	var cerr *webhook.ConfigError
+	fmt.Println(errors.As(err, &cerr), cerr.Field)
 	// Output:
 	// <nil>
 	// true
 	// webhook: timestamp too old: 301s behind the clock, tolerance 300s
-	// true
+	// true VerifierConfig.Secrets[1]
 }
 
 // Decoding an event and its typed payload.

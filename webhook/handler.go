@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,15 +20,8 @@ import (
 
 // Defaults applied by [NewHandler] to zero fields of [HandlerConfig].
 const (
-	// DefaultDedupeTTL is how long a processed message id is remembered:
-	// longer than Svix's retry schedule (about 27.6 h) with room for
-	// manual replays.
-	DefaultDedupeTTL = 72 * time.Hour
-
-	// DefaultClaimLease is how long a delivery holds a message id while its
-	// handlers run. Svix gives up on a delivery after 15 s, so a lease of
-	// minutes only outlives a process that crashed mid-delivery.
-	DefaultClaimLease = 2 * time.Minute
+	defaultDedupeTTL  = 72 * time.Hour
+	defaultClaimLease = 2 * time.Minute
 )
 
 // EventFunc handles one event. A nil error acknowledges the message (2xx);
@@ -56,13 +48,15 @@ type HandlerConfig struct {
 	// replica; give every replica the same shared store otherwise.
 	Dedupe store.Dedupe
 
-	// DedupeTTL is how long a processed id is remembered. Zero means
-	// [DefaultDedupeTTL]; keep it above 24 h, Svix retries for ~27.6 h.
+	// DedupeTTL is how long a processed id is remembered. Zero means 72 h,
+	// beyond Svix's retry schedule (about 27.6 h) with room for manual
+	// replays; keep it above 24 h.
 	DedupeTTL time.Duration
 
 	// ClaimLease is how long a delivery holds an id while its handlers
-	// run. Zero means [DefaultClaimLease]. It must be shorter than
-	// DedupeTTL.
+	// run. Zero means 2 minutes: Svix gives up on a delivery after 15 s,
+	// so the lease only outlives a process that crashed mid-delivery. It
+	// must be shorter than DedupeTTL.
 	ClaimLease time.Duration
 
 	// Logger receives one record per failed or unprocessable delivery
@@ -78,6 +72,12 @@ type HandlerConfig struct {
 	// without reading it further. Zero means the Verifier's
 	// [Verifier.MaxBodyBytes]; a larger value is refused.
 	MaxBodyBytes int64
+
+	// OnFailure writes the Handler's refusals (400, 405, 409, 413, 500).
+	// Nil means [orgctx.WriteFailure]. The Failure has no Realm: Svix
+	// signs its requests and sends no bearer credentials, so no challenge
+	// is due.
+	OnFailure orgctx.FailureHandler
 }
 
 // Handler is the http.Handler of a Clerk webhook endpoint. For each request
@@ -108,14 +108,9 @@ type HandlerConfig struct {
 //     with [http.ErrAbortHandler] releases the claim too, then panics again
 //     with it, for net/http to abort the response.
 //
-// Why 409 for a concurrent duplicate rather than 2xx: Svix sends the
-// attempts of one message one after another, so two deliveries of one id
-// overlap only when Svix gave up on the first (15 s timeout) while it was
-// still running here. Svix then only sees the second answer: a 2xx would
-// end the message even if the first delivery went on to fail and release
-// its claim, and the event would be lost. A 409 makes Svix retry later,
-// when the first delivery has either succeeded (the retry gets 200
-// "duplicate") or failed (the retry runs the handlers).
+// A 409 rather than a 2xx for a concurrent duplicate keeps the event from
+// being lost if the first delivery fails (see "Design notes" in the
+// package documentation).
 //
 // A claim is a lease ([HandlerConfig.ClaimLease]): if a delivery outlives
 // it, another delivery may take the id over and run the functions while
@@ -124,11 +119,13 @@ type HandlerConfig struct {
 // should it fail, deletes only its own claim, never the second one's, so
 // no third delivery joins in. Set ClaimLease well above the slowest run.
 //
-// Refusals (400, 405, 409, 413, 500) carry the module's refusal body,
+// Refusals (400, 405, 409, 413, 500) are written by
+// [HandlerConfig.OnFailure], by default with the module's refusal body,
 // {"error":"<code>","detail":"<text>"} with a code of package orgctx
 // (invalid_request, method_not_allowed, conflict, content_too_large,
-// internal_error) and a generic text, never the reason; answers of 200
-// carry {"status":"ok"}, "duplicate" or "ignored".
+// internal_error) and a generic text, never the reason, which is in
+// [orgctx.Failure.Err]; answers of 200 carry {"status":"ok"}, "duplicate"
+// or "ignored".
 //
 // Register functions with [Handler.On] and the typed helpers
 // ([Handler.OnUserCreated], …). Registration is safe at any time, also
@@ -141,23 +138,30 @@ type Handler struct {
 	lease    time.Duration
 	log      *slog.Logger
 	maxBody  int64
+	fail     orgctx.FailureHandler
 	mu       sync.Mutex                             // serialises writers of routes
 	routes   atomic.Pointer[map[string][]EventFunc] // copy on write
 
-	retryAfter                      string // the 409's Retry-After: the lease in whole seconds
 	verifyLog, tooLargeLog, readLog logLimiter
 }
 
 // NewHandler validates cfg and returns a Handler with no registered
-// function. It fails with [ErrInvalidConfig] when Verifier is nil, a
-// duration or size is negative, ClaimLease is not shorter than DedupeTTL
-// or MaxBodyBytes exceeds the Verifier's.
+// function. It fails with a [ConfigError] naming the field when Verifier
+// is nil, a duration or size is negative, ClaimLease is not shorter than
+// DedupeTTL, MaxBodyBytes exceeds the Verifier's or Dedupe holds a nil
+// pointer.
 func NewHandler(cfg HandlerConfig) (*Handler, error) {
-	if cfg.Verifier == nil {
-		return nil, fmt.Errorf("%w: Verifier is required", ErrInvalidConfig)
-	}
-	if cfg.DedupeTTL < 0 || cfg.ClaimLease < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, fmt.Errorf("%w: DedupeTTL, ClaimLease and MaxBodyBytes must not be negative", ErrInvalidConfig)
+	switch {
+	case cfg.Verifier == nil:
+		return nil, configError("HandlerConfig.Verifier", "is required")
+	case cfg.Dedupe != nil && isNil(cfg.Dedupe):
+		return nil, configError("HandlerConfig.Dedupe", fmt.Sprintf("is a nil %T", cfg.Dedupe))
+	case cfg.DedupeTTL < 0:
+		return nil, configError("HandlerConfig.DedupeTTL", "must not be negative")
+	case cfg.ClaimLease < 0:
+		return nil, configError("HandlerConfig.ClaimLease", "must not be negative")
+	case cfg.MaxBodyBytes < 0:
+		return nil, configError("HandlerConfig.MaxBodyBytes", "must not be negative")
 	}
 	h := &Handler{
 		verifier: cfg.Verifier,
@@ -166,26 +170,29 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		lease:    cfg.ClaimLease,
 		log:      cfg.Logger,
 		maxBody:  cfg.MaxBodyBytes,
+		fail:     cfg.OnFailure,
 	}
 	if h.ttl == 0 {
-		h.ttl = DefaultDedupeTTL
+		h.ttl = defaultDedupeTTL
 	}
 	if h.lease == 0 {
-		h.lease = DefaultClaimLease
+		h.lease = defaultClaimLease
 	}
 	if h.lease >= h.ttl {
-		return nil, fmt.Errorf("%w: ClaimLease (%s) must be shorter than DedupeTTL (%s)", ErrInvalidConfig, h.lease, h.ttl)
+		return nil, configError("HandlerConfig.ClaimLease", fmt.Sprintf("%s must be shorter than DedupeTTL (%s)", h.lease, h.ttl))
 	}
 	if h.maxBody == 0 {
 		h.maxBody = cfg.Verifier.MaxBodyBytes()
 	}
 	if h.maxBody > cfg.Verifier.MaxBodyBytes() {
-		return nil, fmt.Errorf("%w: MaxBodyBytes (%d) exceeds the Verifier's (%d)", ErrInvalidConfig, h.maxBody, cfg.Verifier.MaxBodyBytes())
+		return nil, configError("HandlerConfig.MaxBodyBytes", fmt.Sprintf("%d exceeds the Verifier's (%d)", h.maxBody, cfg.Verifier.MaxBodyBytes()))
 	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	h.retryAfter = strconv.FormatInt(int64((h.lease+time.Second-1)/time.Second), 10)
+	if h.fail == nil {
+		h.fail = orgctx.WriteFailure
+	}
 	if h.dedupe == nil {
 		d, err := NewMemoryDedupe(MemoryDedupeConfig{})
 		if err != nil {
@@ -203,12 +210,14 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 // registered for one type; they run in registration order. The first
 // error stops the chain (every function runs again on Svix's retry),
 // except an error wrapping [ErrMalformedPayload], which is logged and lets
-// the next functions run. An empty eventType or a nil fn is not registered
-// and is logged as an error.
+// the next functions run. On panics, as [http.ServeMux.Handle] does, when
+// eventType is empty or fn is nil: a setup mistake.
 func (h *Handler) On(eventType string, fn EventFunc) {
-	if eventType == "" || fn == nil {
-		h.log.Error("webhook: On called with an empty event type or a nil function; ignored", "event_type", eventType)
-		return
+	if eventType == "" {
+		panic("webhook: On: empty event type")
+	}
+	if fn == nil {
+		panic("webhook: On: nil function for " + eventType)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -240,16 +249,29 @@ func respond(w http.ResponseWriter, body string) {
 	_, _ = io.WriteString(w, body)
 }
 
-// Refusals, written by orgctx.Refuse as every refusal of the module is:
-// {"error":"<code>","detail":"<text>"}, generic, never the reason, and
-// without a WWW-Authenticate challenge (Svix signs its requests; it sends
-// no bearer credentials).
-func refuseBadRequest(w http.ResponseWriter) {
-	orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, "bad request")
+// Reasons of the refusals that wrap no sentinel of their own.
+var (
+	errMethod     = errors.New("webhook: method not allowed")
+	errInProgress = errors.New("webhook: message is being processed by another delivery")
+)
+
+// refuse answers r with a refusal: status, code and a generic detail,
+// never the reason, which is err, without a challenge (Svix signs its
+// requests; it sends no bearer credentials).
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, code, detail string, err error) {
+	f := orgctx.Failure{Status: status, Code: code, Detail: detail, Err: err}
+	if status == http.StatusConflict {
+		f.RetryAfter = h.lease
+	}
+	h.fail(w, r, f)
 }
 
-func refuseInternal(w http.ResponseWriter) {
-	orgctx.Refuse(w, http.StatusInternalServerError, orgctx.CodeInternal, "internal error")
+func (h *Handler) refuseBadRequest(w http.ResponseWriter, r *http.Request, err error) {
+	h.refuse(w, r, http.StatusBadRequest, orgctx.CodeInvalidRequest, "bad request", err)
+}
+
+func (h *Handler) refuseInternal(w http.ResponseWriter, r *http.Request, err error) {
+	h.refuse(w, r, http.StatusInternalServerError, orgctx.CodeInternal, "internal error", err)
 }
 
 // ServeHTTP implements [http.Handler]; see [Handler] for the steps and the
@@ -257,7 +279,7 @@ func refuseInternal(w http.ResponseWriter) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+		h.refuse(w, r, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed", errMethod)
 		return
 	}
 	body, err := h.readBody(w, r)
@@ -267,13 +289,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if ok, n := h.tooLargeLog.allow(h.verifier.now(), rejectLogEvery); ok {
 				h.log.Warn("webhook: request body too large", "limit", h.maxBody, "remote_addr", r.RemoteAddr, "suppressed", n)
 			}
-			orgctx.Refuse(w, http.StatusRequestEntityTooLarge, orgctx.CodeContentTooLarge, "request body too large")
+			h.refuse(w, r, http.StatusRequestEntityTooLarge, orgctx.CodeContentTooLarge, "request body too large", fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, h.maxBody))
 			return
 		}
 		if ok, n := h.readLog.allow(h.verifier.now(), rejectLogEvery); ok {
 			h.log.Warn("webhook: reading request body failed", "error", err, "remote_addr", r.RemoteAddr, "suppressed", n)
 		}
-		refuseBadRequest(w)
+		h.refuseBadRequest(w, r, fmt.Errorf("webhook: reading the body: %w", err))
 		return
 	}
 
@@ -288,7 +310,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// readBody has kept the body within the Verifier's limit (NewHandler
 		// refuses a larger MaxBodyBytes), so this is never ErrBodyTooLarge.
-		refuseBadRequest(w)
+		h.refuseBadRequest(w, r, err)
 		return
 	}
 
@@ -315,7 +337,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.log.Error("webhook: dedupe claim failed", "msg_id", msgID, "event_type", ev.Type, "error", err)
-		refuseInternal(w)
+		h.refuseInternal(w, r, err)
 		return
 	}
 	switch claim {
@@ -325,8 +347,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case store.ClaimInProgress:
 		h.log.Info("webhook: message is being processed by another delivery; asking Svix to retry", "msg_id", msgID, "event_type", ev.Type)
-		w.Header().Set("Retry-After", h.retryAfter)
-		orgctx.Refuse(w, http.StatusConflict, orgctx.CodeConflict, "message is being processed, retry later")
+		h.refuse(w, r, http.StatusConflict, orgctx.CodeConflict, "message is being processed, retry later", errInProgress)
 		return
 	}
 
@@ -346,7 +367,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, errAborted) {
 			panic(http.ErrAbortHandler)
 		}
-		refuseInternal(w)
+		h.refuseInternal(w, r, err)
 		return
 	}
 	resp := bodyOK

@@ -26,6 +26,7 @@ import (
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/clerkauth/memstore"
 	"github.com/unioneyes/authkit/clerkauth/store"
+	"github.com/unioneyes/authkit/orgctx"
 	"github.com/unioneyes/authkit/webhook"
 )
 
@@ -782,12 +783,12 @@ func TestHandlerMalformedDoesNotStopChain(t *testing.T) {
 		f := newFixture(t, nil)
 		mem := memstore.New(memstore.Config{})
 		require.NoError(t, f.handler.Sync(webhook.SyncConfig{Orgs: mem}))
-		var got *webhook.OrganizationMembership
-		f.handler.OnMembershipCreated(func(_ context.Context, _ webhook.Event, m *webhook.OrganizationMembership) error {
+		var got *webhook.Membership
+		f.handler.OnMembershipCreated(func(_ context.Context, _ webhook.Event, m *webhook.Membership) error {
 			got = m
 			return nil
 		})
-		noUser := event(webhook.EventOrganizationMembershipCreated, `{"id":"orgmem_1","role":"org:member","organization":{"id":"org_1"},"public_user_data":{}}`)
+		noUser := event(webhook.EventMembershipCreated, `{"id":"orgmem_1","role":"org:member","organization":{"id":"org_1"},"public_user_data":{}}`)
 		assertResponse(t, f.serve(f.request(t, "msg_1", noUser)), http.StatusOK, respOK)
 		require.NotNil(t, got, "the user's function ran after Sync's")
 		assert.Equal(t, "orgmem_1", got.ID)
@@ -876,15 +877,20 @@ func TestHandlerAbortHandlerPanic(t *testing.T) {
 	})
 }
 
-func TestHandlerOnRejectsBadRegistrations(t *testing.T) {
+// A registration that can never work panics, as http.ServeMux's do, and registers
+// nothing.
+func TestHandlerOnPanicsOnBadRegistrations(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	f.handler.On("", func(context.Context, webhook.Event) error { return nil })
-	f.handler.On(webhook.EventUserCreated, nil)
-	f.handler.OnUserCreated(nil)
-	f.handler.OnSession(nil)
-	assert.Len(t, f.logs.records(t, "webhook: On called with an empty event type or a nil function; ignored"), 2+1+5)
+	assert.PanicsWithValue(t, "webhook: On: empty event type", func() {
+		f.handler.On("", func(context.Context, webhook.Event) error { return nil })
+	})
+	assert.PanicsWithValue(t, "webhook: On: nil function for user.created", func() { f.handler.On(webhook.EventUserCreated, nil) })
+	assert.PanicsWithValue(t, "webhook: On: nil function for user.created", func() { f.handler.OnUserCreated(nil) })
+	assert.PanicsWithValue(t, "webhook: On: nil function for organizationMembership.deleted", func() { f.handler.OnMembershipDeleted(nil) })
+	assert.PanicsWithValue(t, "webhook: On: nil function for session.created", func() { f.handler.OnSession(nil) })
 	assertResponse(t, f.serve(f.request(t, "msg_1", event(webhook.EventUserCreated, userData))), http.StatusOK, respIgnored)
+	assertResponse(t, f.serve(f.request(t, "msg_2", event(webhook.EventSessionCreated, `{"id":"sess_1"}`))), http.StatusOK, respIgnored)
 }
 
 // Registering while serving is safe (run with -race).
@@ -926,17 +932,26 @@ func TestHandlerDefaultDedupe(t *testing.T) {
 func TestNewHandlerRejects(t *testing.T) {
 	t.Parallel()
 	v := newVerifier(t, webhook.VerifierConfig{Secrets: []string{secretA}, MaxBodyBytes: 1000})
-	for name, cfg := range map[string]webhook.HandlerConfig{
-		"no verifier":               {},
-		"negative TTL":              {Verifier: v, DedupeTTL: -time.Hour},
-		"negative lease":            {Verifier: v, ClaimLease: -time.Second},
-		"negative body limit":       {Verifier: v, MaxBodyBytes: -1},
-		"lease not below TTL":       {Verifier: v, DedupeTTL: time.Hour, ClaimLease: time.Hour},
-		"lease above default TTL":   {Verifier: v, ClaimLease: 100 * time.Hour},
-		"body limit above verifier": {Verifier: v, MaxBodyBytes: 1001},
+	var nilDedupe *webhook.MemoryDedupe
+	for name, tc := range map[string]struct {
+		cfg   webhook.HandlerConfig
+		field string
+	}{
+		"no verifier":               {webhook.HandlerConfig{}, "HandlerConfig.Verifier"},
+		"nil dedupe pointer":        {webhook.HandlerConfig{Verifier: v, Dedupe: nilDedupe}, "HandlerConfig.Dedupe"},
+		"negative TTL":              {webhook.HandlerConfig{Verifier: v, DedupeTTL: -time.Hour}, "HandlerConfig.DedupeTTL"},
+		"negative lease":            {webhook.HandlerConfig{Verifier: v, ClaimLease: -time.Second}, "HandlerConfig.ClaimLease"},
+		"negative body limit":       {webhook.HandlerConfig{Verifier: v, MaxBodyBytes: -1}, "HandlerConfig.MaxBodyBytes"},
+		"lease not below TTL":       {webhook.HandlerConfig{Verifier: v, DedupeTTL: time.Hour, ClaimLease: time.Hour}, "HandlerConfig.ClaimLease"},
+		"lease above default TTL":   {webhook.HandlerConfig{Verifier: v, ClaimLease: 100 * time.Hour}, "HandlerConfig.ClaimLease"},
+		"body limit above verifier": {webhook.HandlerConfig{Verifier: v, MaxBodyBytes: 1001}, "HandlerConfig.MaxBodyBytes"},
 	} {
-		h, err := webhook.NewHandler(cfg)
+		h, err := webhook.NewHandler(tc.cfg)
 		require.ErrorIs(t, err, webhook.ErrInvalidConfig, name)
+		var cerr *webhook.ConfigError
+		require.ErrorAs(t, err, &cerr, name)
+		assert.Equal(t, tc.field, cerr.Field, name)
+		assert.Equal(t, "webhook: invalid config: "+cerr.Field+": "+cerr.Reason, err.Error())
 		assert.Nil(t, h)
 	}
 	h, err := webhook.NewHandler(webhook.HandlerConfig{Verifier: v, DedupeTTL: time.Hour, ClaimLease: time.Minute, MaxBodyBytes: 1000})
@@ -989,4 +1004,61 @@ func TestHandlerOverHTTP(t *testing.T) {
 	assert.NotContains(t, logs, strings.TrimPrefix(secretA, "whsec_"))
 	assert.NotContains(t, logs, wrongSig[3:])
 	assert.NotContains(t, logs, "v1,")
+}
+
+// HandlerConfig.OnFailure writes every refusal: it gets the status, the code, the
+// generic detail, the reason in Err, the lease as RetryAfter for a 409, and no realm.
+func TestHandlerOnFailure(t *testing.T) {
+	t.Parallel()
+	var got []orgctx.Failure
+	f := newFixture(t, func(v *webhook.VerifierConfig, h *webhook.HandlerConfig) {
+		v.MaxBodyBytes = 4096
+		h.OnFailure = func(w http.ResponseWriter, r *http.Request, f orgctx.Failure) {
+			got = append(got, f)
+			orgctx.WriteFailure(w, r, f)
+		}
+	})
+	failing := errors.New("database down")
+	f.handler.On(webhook.EventUserCreated, func(context.Context, webhook.Event) error { return failing })
+	body := event(webhook.EventUserCreated, userData)
+	_, err := f.dedupe.Claim(context.Background(), "msg_busy", "another delivery", time.Minute)
+	require.NoError(t, err)
+
+	get := f.request(t, "msg_1", body)
+	get.Method = http.MethodGet
+	forged := f.request(t, "msg_1", body)
+	forged.Header.Set("svix-signature", "v1,"+strings.Repeat("A", 44))
+	for _, tc := range []struct {
+		req    *http.Request
+		status int
+		code   string
+		err    error
+	}{
+		{get, 405, orgctx.CodeMethodNotAllowed, nil},
+		{forged, 400, orgctx.CodeInvalidRequest, webhook.ErrNoMatchingSignature},
+		{f.request(t, "msg_big", strings.Repeat("x", 4097)), 413, orgctx.CodeContentTooLarge, webhook.ErrBodyTooLarge},
+		{f.request(t, "msg_busy", body), 409, orgctx.CodeConflict, nil},
+		{f.request(t, "msg_fail", body), 500, orgctx.CodeInternal, failing},
+	} {
+		got = nil
+		rec := f.serve(tc.req)
+		require.Len(t, got, 1, "status %d", tc.status)
+		fl := got[0]
+		assert.Equal(t, tc.status, fl.Status)
+		assert.Equal(t, tc.code, fl.Code)
+		assert.NotEmpty(t, fl.Detail)
+		assert.Empty(t, fl.Realm)
+		require.Error(t, fl.Err)
+		if tc.err != nil {
+			assert.ErrorIs(t, fl.Err, tc.err)
+		}
+		assert.Equal(t, tc.status, rec.Code)
+		assert.Empty(t, rec.Header().Values("WWW-Authenticate"))
+		if tc.status == http.StatusConflict {
+			assert.Equal(t, 2*time.Minute, fl.RetryAfter)
+			assert.Equal(t, "120", rec.Header().Get("Retry-After"))
+		} else {
+			assert.Zero(t, fl.RetryAfter)
+		}
+	}
 }

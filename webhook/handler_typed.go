@@ -8,8 +8,8 @@ import "context"
 // does not decode (no id, or an essential field of the wrong JSON type)
 // never reaches fn: the error wraps [ErrMalformedPayload], so the Handler
 // logs it, runs the functions registered after it and acknowledges the
-// message instead of having Svix retry it. A nil fn is ignored and
-// logged, like [Handler.On].
+// message instead of having Svix retry it. A nil fn panics, as in
+// [Handler.On].
 
 // OnUserCreated registers fn for [EventUserCreated].
 func (h *Handler) OnUserCreated(fn func(ctx context.Context, e Event, u *User) error) {
@@ -42,22 +42,22 @@ func (h *Handler) OnOrganizationDeleted(fn func(ctx context.Context, e Event, d 
 }
 
 // OnMembershipCreated registers fn for
-// [EventOrganizationMembershipCreated].
-func (h *Handler) OnMembershipCreated(fn func(ctx context.Context, e Event, m *OrganizationMembership) error) {
-	h.On(EventOrganizationMembershipCreated, typed(fn, Event.Membership))
+// [EventMembershipCreated].
+func (h *Handler) OnMembershipCreated(fn func(ctx context.Context, e Event, m *Membership) error) {
+	h.On(EventMembershipCreated, typed(fn, Event.Membership))
 }
 
 // OnMembershipUpdated registers fn for
-// [EventOrganizationMembershipUpdated].
-func (h *Handler) OnMembershipUpdated(fn func(ctx context.Context, e Event, m *OrganizationMembership) error) {
-	h.On(EventOrganizationMembershipUpdated, typed(fn, Event.Membership))
+// [EventMembershipUpdated].
+func (h *Handler) OnMembershipUpdated(fn func(ctx context.Context, e Event, m *Membership) error) {
+	h.On(EventMembershipUpdated, typed(fn, Event.Membership))
 }
 
 // OnMembershipDeleted registers fn for
-// [EventOrganizationMembershipDeleted]; the payload is the full membership
+// [EventMembershipDeleted]; the payload is the full membership
 // as it was.
-func (h *Handler) OnMembershipDeleted(fn func(ctx context.Context, e Event, m *OrganizationMembership) error) {
-	h.On(EventOrganizationMembershipDeleted, typed(fn, Event.Membership))
+func (h *Handler) OnMembershipDeleted(fn func(ctx context.Context, e Event, m *Membership) error) {
+	h.On(EventMembershipDeleted, typed(fn, Event.Membership))
 }
 
 // OnSession registers fn for every session event: [EventSessionCreated],
@@ -72,7 +72,7 @@ func (h *Handler) OnSession(fn func(ctx context.Context, e Event, s *Session) er
 }
 
 // typed adapts a typed function to an EventFunc; nil stays nil so that On
-// refuses it.
+// panics on it.
 func typed[T any](fn func(context.Context, Event, *T) error, decode func(Event) (*T, error)) EventFunc {
 	if fn == nil {
 		return nil

@@ -57,20 +57,20 @@ func TestHandlerTypedRegistrations(t *testing.T) {
 			h.OnOrganizationDeleted(func(_ context.Context, e webhook.Event, d *webhook.DeletedObject) error { return record(got, e, d.ID) })
 		}, []string{webhook.EventOrganizationDeleted}, deleted},
 		"OnMembershipCreated": {func(h *webhook.Handler, got *[]string) {
-			h.OnMembershipCreated(func(_ context.Context, e webhook.Event, m *webhook.OrganizationMembership) error {
+			h.OnMembershipCreated(func(_ context.Context, e webhook.Event, m *webhook.Membership) error {
 				return record(got, e, m.Organization.ID+"/"+m.PublicUserData.UserID+"/"+m.Role)
 			})
-		}, []string{webhook.EventOrganizationMembershipCreated}, membership},
+		}, []string{webhook.EventMembershipCreated}, membership},
 		"OnMembershipUpdated": {func(h *webhook.Handler, got *[]string) {
-			h.OnMembershipUpdated(func(_ context.Context, e webhook.Event, m *webhook.OrganizationMembership) error {
+			h.OnMembershipUpdated(func(_ context.Context, e webhook.Event, m *webhook.Membership) error {
 				return record(got, e, m.Organization.ID+"/"+m.PublicUserData.UserID+"/"+m.Role)
 			})
-		}, []string{webhook.EventOrganizationMembershipUpdated}, membership},
+		}, []string{webhook.EventMembershipUpdated}, membership},
 		"OnMembershipDeleted": {func(h *webhook.Handler, got *[]string) {
-			h.OnMembershipDeleted(func(_ context.Context, e webhook.Event, m *webhook.OrganizationMembership) error {
+			h.OnMembershipDeleted(func(_ context.Context, e webhook.Event, m *webhook.Membership) error {
 				return record(got, e, m.Organization.ID+"/"+m.PublicUserData.UserID+"/"+m.Role)
 			})
-		}, []string{webhook.EventOrganizationMembershipDeleted}, membership},
+		}, []string{webhook.EventMembershipDeleted}, membership},
 		"OnSession": {func(h *webhook.Handler, got *[]string) {
 			h.OnSession(func(_ context.Context, e webhook.Event, s *webhook.Session) error {
 				return record(got, e, s.UserID+"/"+s.Status)
@@ -80,7 +80,7 @@ func TestHandlerTypedRegistrations(t *testing.T) {
 	allTypes := []string{
 		webhook.EventUserCreated, webhook.EventUserUpdated, webhook.EventUserDeleted,
 		webhook.EventOrganizationCreated, webhook.EventOrganizationUpdated, webhook.EventOrganizationDeleted,
-		webhook.EventOrganizationMembershipCreated, webhook.EventOrganizationMembershipUpdated, webhook.EventOrganizationMembershipDeleted,
+		webhook.EventMembershipCreated, webhook.EventMembershipUpdated, webhook.EventMembershipDeleted,
 		webhook.EventSessionCreated, webhook.EventSessionPending, webhook.EventSessionEnded, webhook.EventSessionRemoved, webhook.EventSessionRevoked,
 	}
 	for name, r := range regs {

@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// OrganizationMembership is the data of the organizationMembership.*
+// Membership is an organization membership: the data of the organizationMembership.*
 // events, the deleted one included.
-type OrganizationMembership struct {
+type Membership struct {
 	ID     string `json:"id"`     // "orgmem_…"
 	Object string `json:"object"` // "organization_membership"
 	// Role is the role key as sent: "org:admin", "org:member" or a custom
@@ -23,7 +23,7 @@ type OrganizationMembership struct {
 	UpdatedAt       time.Time       `json:"updated_at"`
 }
 
-// PublicUserData identifies the member of an [OrganizationMembership].
+// PublicUserData identifies the member of a [Membership].
 type PublicUserData struct {
 	UserID     string `json:"user_id"`
 	Identifier string `json:"identifier"` // usually the email address
@@ -39,11 +39,11 @@ type membershipWire struct {
 	UpdatedAt millis `json:"updated_at"`
 }
 
-type membershipPlain OrganizationMembership
+type membershipPlain Membership
 
 // UnmarshalJSON decodes Clerk's wire format leniently (see "Events"
 // in the package documentation); [Event.Membership] adds the strict check.
-func (m *OrganizationMembership) UnmarshalJSON(b []byte) error {
+func (m *Membership) UnmarshalJSON(b []byte) error {
 	w := membershipWire{membershipPlain: (*membershipPlain)(m)}
 	if err := unmarshalLenient(b, &w); err != nil {
 		return err
@@ -53,12 +53,12 @@ func (m *OrganizationMembership) UnmarshalJSON(b []byte) error {
 }
 
 // MarshalJSON encodes Clerk's wire format (times in milliseconds).
-func (m OrganizationMembership) MarshalJSON() ([]byte, error) {
+func (m Membership) MarshalJSON() ([]byte, error) {
 	return json.Marshal(membershipWire{(*membershipPlain)(&m), millis(m.CreatedAt), millis(m.UpdatedAt)})
 }
 
 // membershipEssential holds the essential fields of a
-// [OrganizationMembership], which [Event.Membership] decodes strictly:
+// [Membership], which [Event.Membership] decodes strictly:
 // their JSON types are checked, their values are not kept (see decodeData).
 type membershipEssential struct {
 	ID           string       `json:"id"`
@@ -74,7 +74,7 @@ type membershipEssential struct {
 	} `json:"public_user_data"`
 }
 
-// Membership decodes Data as an [OrganizationMembership]
+// Membership decodes Data as a [Membership]
 // (organizationMembership.created, .updated, .deleted). It fails with
 // [ErrMalformedPayload] if Data is not a JSON object, has no "id", or an
 // essential field has another JSON type: id and role must be strings (or
@@ -83,6 +83,6 @@ type membershipEssential struct {
 // an object whose user_id is a string. Any other field of an unexpected
 // type (the rest of the embedded organization included) is left at its
 // zero value.
-func (e Event) Membership() (*OrganizationMembership, error) {
-	return decodeData[OrganizationMembership](e, func(x *membershipEssential) string { return x.ID })
+func (e Event) Membership() (*Membership, error) {
+	return decodeData[Membership](e, func(x *membershipEssential) string { return x.ID })
 }

@@ -31,7 +31,7 @@ func TestMembershipPayload(t *testing.T) {
 
 	b, err := json.Marshal(m)
 	require.NoError(t, err)
-	var back webhook.OrganizationMembership
+	var back webhook.Membership
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, *m, back)
 }

@@ -10,14 +10,14 @@ import (
 	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
-// DefaultMemoryDedupeEntries is the default capacity of a [MemoryDedupe].
-const DefaultMemoryDedupeEntries = 100_000
+// defaultMemoryDedupeEntries is the default capacity of a [MemoryDedupe].
+const defaultMemoryDedupeEntries = 100_000
 
 // MemoryDedupeConfig configures [NewMemoryDedupe]. Zero fields take the
 // documented defaults.
 type MemoryDedupeConfig struct {
 	// MaxEntries bounds the number of ids held (claims and done marks).
-	// Zero means [DefaultMemoryDedupeEntries]. When full, the oldest done
+	// Zero means 100 000. When full, the oldest done
 	// mark is evicted: deduplication degrades to at-least-once delivery
 	// instead of failing. Live claims are never evicted; a Claim that
 	// finds every slot held by one fails with [ErrDedupeFull].
@@ -50,18 +50,18 @@ type memEntry struct {
 	elem    *list.Element
 }
 
-// NewMemoryDedupe returns an empty MemoryDedupe. It fails with
-// [ErrInvalidConfig] for a negative MaxEntries.
+// NewMemoryDedupe returns an empty MemoryDedupe. It fails with a
+// [ConfigError] for a negative MaxEntries.
 func NewMemoryDedupe(cfg MemoryDedupeConfig) (*MemoryDedupe, error) {
 	if cfg.MaxEntries < 0 {
-		return nil, fmt.Errorf("%w: MaxEntries must not be negative", ErrInvalidConfig)
+		return nil, configError("MemoryDedupeConfig.MaxEntries", "must not be negative")
 	}
 	d := &MemoryDedupe{now: cfg.Now, max: cfg.MaxEntries, entries: make(map[string]*memEntry)}
 	if d.now == nil {
 		d.now = time.Now
 	}
 	if d.max == 0 {
-		d.max = DefaultMemoryDedupeEntries
+		d.max = defaultMemoryDedupeEntries
 	}
 	return d, nil
 }
@@ -132,9 +132,9 @@ func (d *MemoryDedupe) Release(_ context.Context, id, owner string) error {
 	return nil
 }
 
-// Len returns the number of ids held, expired ones not yet dropped
+// len returns the number of ids held, expired ones not yet dropped
 // included.
-func (d *MemoryDedupe) Len() int {
+func (d *MemoryDedupe) len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.entries)

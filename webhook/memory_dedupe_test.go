@@ -123,6 +123,9 @@ func TestMemoryDedupeRejects(t *testing.T) {
 	t.Parallel()
 	_, err := webhook.NewMemoryDedupe(webhook.MemoryDedupeConfig{MaxEntries: -1})
 	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+	var cerr *webhook.ConfigError
+	require.ErrorAs(t, err, &cerr)
+	require.Equal(t, "MemoryDedupeConfig.MaxEntries", cerr.Field)
 
 	d := newMemoryDedupe(t, webhook.MemoryDedupeConfig{})
 	_, err = d.Claim(context.Background(), "a", "owner", 0)

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,10 +9,9 @@ import (
 	"github.com/unioneyes/authkit/orgctx"
 )
 
-// DefaultRevocationTTL is how long [Handler.Sync] keeps a session revoked
-// when [SyncConfig.RevocationTTL] is zero: far longer than any session
-// token of the session can live (Clerk's last one minute).
-const DefaultRevocationTTL = 24 * time.Hour
+// defaultRevocationTTL is how long [Handler.Sync] keeps a session revoked
+// when [SyncConfig.RevocationTTL] is zero.
+const defaultRevocationTTL = 24 * time.Hour
 
 // The kinds of record [SyncConfig.OnChange] reports.
 const (
@@ -30,10 +28,6 @@ const (
 	// ChangeSession: the session was revoked; id is the session id.
 	ChangeSession = "session"
 )
-
-// ErrStoreFailed wraps the error of a store that [Handler.Sync] wrote to:
-// the Handler answers 500 and Svix delivers the event again later.
-var ErrStoreFailed = errors.New("webhook: store failed")
 
 // SyncConfig configures [Handler.Sync]. Zero fields take the documented
 // defaults; Sync copies the struct.
@@ -53,8 +47,8 @@ type SyncConfig struct {
 	Revocations store.Revocations
 
 	// RevocationTTL is how long after the event a session stays revoked.
-	// Zero means [DefaultRevocationTTL]; it must exceed the lifetime of
-	// the session's tokens.
+	// Zero means 24 h, far longer than a session token lives (Clerk's last
+	// one minute); it must exceed the lifetime of the session's tokens.
 	RevocationTTL time.Duration
 
 	// OnChange, when set, is called after each write that changed a
@@ -111,32 +105,27 @@ type SyncConfig struct {
 // "basic_member" "org:member", and any other key without the "org:" prefix
 // gets it.
 //
-// Sync fails with [ErrInvalidConfig] when no store is given, a store field
-// holds a typed nil (a nil pointer behind the interface, such as
-// verifier.Users() of a verifier configured without Users), or
-// RevocationTTL is negative. Calling it twice registers the functions
-// twice (harmless, as they are idempotent, but wasteful).
+// Sync fails with a [ConfigError] when no store is given, a store field
+// holds a typed nil (a nil pointer behind the interface), or RevocationTTL
+// is negative. Calling it twice registers the functions twice (harmless,
+// as they are idempotent, but wasteful).
 func (h *Handler) Sync(cfg SyncConfig) error {
 	if cfg.Users == nil && cfg.Orgs == nil && cfg.Revocations == nil {
-		return fmt.Errorf("%w: Sync needs at least one of Users, Orgs and Revocations", ErrInvalidConfig)
+		return configError("SyncConfig", "needs at least one of Users, Orgs and Revocations")
 	}
 	for _, f := range [...]struct {
-		name, hint string
-		value      any
-	}{
-		{"Users", " (verifier.Users() of a verifier without Config.Users? give Sync the user store itself)", cfg.Users},
-		{"Orgs", "", cfg.Orgs},
-		{"Revocations", "", cfg.Revocations},
-	} {
+		name  string
+		value any
+	}{{"Users", cfg.Users}, {"Orgs", cfg.Orgs}, {"Revocations", cfg.Revocations}} {
 		if f.value != nil && isNil(f.value) {
-			return fmt.Errorf("%w: SyncConfig.%s is a nil %T%s", ErrInvalidConfig, f.name, f.value, f.hint)
+			return configError("SyncConfig."+f.name, fmt.Sprintf("is a nil %T", f.value))
 		}
 	}
 	if cfg.RevocationTTL < 0 {
-		return fmt.Errorf("%w: RevocationTTL must not be negative", ErrInvalidConfig)
+		return configError("SyncConfig.RevocationTTL", "must not be negative")
 	}
 	if cfg.RevocationTTL == 0 {
-		cfg.RevocationTTL = DefaultRevocationTTL
+		cfg.RevocationTTL = defaultRevocationTTL
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -226,7 +215,7 @@ func (s *syncer) deleteOrg(ctx context.Context, e Event, d *DeletedObject) error
 
 // memberIDs returns the membership's organization and user ids, which
 // identify it in the store.
-func memberIDs(e Event, m *OrganizationMembership) (orgID, userID string, err error) {
+func memberIDs(e Event, m *Membership) (orgID, userID string, err error) {
 	orgID, userID = m.Organization.ID, m.PublicUserData.UserID
 	if orgID == "" || userID == "" {
 		return "", "", fmt.Errorf("%w: %s %s: no organization.id or public_user_data.user_id", ErrMalformedPayload, e.Type, store.QuoteID(m.ID))
@@ -234,7 +223,7 @@ func memberIDs(e Event, m *OrganizationMembership) (orgID, userID string, err er
 	return orgID, userID, nil
 }
 
-func (s *syncer) upsertMembership(ctx context.Context, e Event, m *OrganizationMembership) error {
+func (s *syncer) upsertMembership(ctx context.Context, e Event, m *Membership) error {
 	orgID, userID, err := memberIDs(e, m)
 	if err != nil {
 		return err
@@ -251,7 +240,7 @@ func (s *syncer) upsertMembership(ctx context.Context, e Event, m *OrganizationM
 	return s.done(ctx, e, ChangeMembership, userID, applied, err)
 }
 
-func (s *syncer) deleteMembership(ctx context.Context, e Event, m *OrganizationMembership) error {
+func (s *syncer) deleteMembership(ctx context.Context, e Event, m *Membership) error {
 	orgID, userID, err := memberIDs(e, m)
 	if err != nil {
 		return err
@@ -278,7 +267,7 @@ func (s *syncer) revoke(ctx context.Context, e Event, sess *Session) error {
 // name is a webhook matter: tokens carry role keys, so orgctx leaves it.
 func normalizeRole(role string) string {
 	if role == "basic_member" {
-		return orgctx.RolePrefix + "member"
+		role = "member"
 	}
 	return orgctx.NormalizeRole(role)
 }

@@ -76,7 +76,9 @@ func TestSyncRefusesATypedNilStore(t *testing.T) {
 
 	err = h.Sync(webhook.SyncConfig{Users: verifier.Users()})
 	require.ErrorIs(t, err, webhook.ErrInvalidConfig)
-	require.ErrorContains(t, err, "SyncConfig.Users")
+	var cerr *webhook.ConfigError
+	require.ErrorAs(t, err, &cerr)
+	require.Equal(t, "SyncConfig.Users", cerr.Field)
 
 	var nilStore *memstore.Store
 	for field, cfg := range map[string]webhook.SyncConfig{
@@ -87,7 +89,9 @@ func TestSyncRefusesATypedNilStore(t *testing.T) {
 		t.Run(field, func(t *testing.T) {
 			err := h.Sync(cfg)
 			require.ErrorIs(t, err, webhook.ErrInvalidConfig)
-			require.ErrorContains(t, err, field)
+			var cerr *webhook.ConfigError
+			require.ErrorAs(t, err, &cerr)
+			require.Equal(t, field, cerr.Field)
 		})
 	}
 }

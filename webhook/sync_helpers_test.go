@@ -126,8 +126,8 @@ func syncOrg(id string, v int) webhook.Organization {
 	}
 }
 
-func syncMembership(memID, orgID, userID, role string, perms []string, created, updated int) webhook.OrganizationMembership {
-	return webhook.OrganizationMembership{
+func syncMembership(memID, orgID, userID, role string, perms []string, created, updated int) webhook.Membership {
+	return webhook.Membership{
 		ID:             memID,
 		Object:         "organization_membership",
 		Role:           role,

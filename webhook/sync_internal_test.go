@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/unioneyes/authkit/clerkauth/store"
 )
 
@@ -22,9 +25,7 @@ func TestNormalizeRole(t *testing.T) {
 		"org:":            "org:",
 		"Admin":           "org:Admin",
 	} {
-		if got := normalizeRole(in); got != want {
-			t.Errorf("normalizeRole(%q) = %q, want %q", in, got, want)
-		}
+		assert.Equal(t, want, normalizeRole(in), "normalizeRole(%q)", in)
 	}
 }
 
@@ -50,19 +51,16 @@ func TestSyncErrorsWrapStoreErrors(t *testing.T) {
 	ev := Event{Type: EventUserCreated, Timestamp: time.Now()}
 	for name, err := range map[string]error{
 		"user":       s.upsertUser(ctx, ev, &User{ID: "user_a"}),
-		"membership": s.deleteMembership(ctx, ev, &OrganizationMembership{ID: "orgmem_1", Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: "user_a"}}),
+		"membership": s.deleteMembership(ctx, ev, &Membership{ID: "orgmem_1", Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: "user_a"}}),
 		"session":    s.revoke(ctx, ev, &Session{ID: "sess_a"}),
 	} {
-		if !errors.Is(err, ErrStoreFailed) || !errors.Is(err, errDown) {
-			t.Errorf("%s: error %v does not wrap ErrStoreFailed and the store's error", name, err)
-		}
-		if errors.Is(err, ErrMalformedPayload) {
-			t.Errorf("%s: a store failure must not be taken for a malformed payload (it would not be retried)", name)
-		}
+		assert.ErrorIs(t, err, ErrStoreFailed, name)
+		assert.ErrorIs(t, err, errDown, name)
+		assert.NotErrorIs(t, err, ErrMalformedPayload, "%s: a store failure must not be taken for a malformed payload (it would not be retried)", name)
 	}
-	if err := s.upsertUser(ctx, ev, &User{ID: "user_a"}); err == nil || err.Error() != `webhook: store failed: user.created "user_a": database down` {
-		t.Errorf("error text %q", err)
-	}
+	err := s.upsertUser(ctx, ev, &User{ID: "user_a"})
+	require.Error(t, err)
+	assert.Equal(t, `webhook: store failed: user.created "user_a": database down`, err.Error())
 }
 
 // An error never quotes a whole oversized id: its first 64 bytes and its length.
@@ -73,13 +71,13 @@ func TestSyncErrorsBoundTheID(t *testing.T) {
 	ev := Event{Type: EventUserCreated}
 	for name, err := range map[string]error{
 		"user":                 s.upsertUser(ctx, ev, &User{ID: id}),
-		"membership":           s.deleteMembership(ctx, ev, &OrganizationMembership{ID: "orgmem_1", Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: id}, UpdatedAt: time.Now()}),
-		"membership malformed": s.upsertMembership(ctx, ev, &OrganizationMembership{ID: id}),
-		"membership no time":   s.deleteMembership(ctx, ev, &OrganizationMembership{ID: id, Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: "user_a"}}),
+		"membership":           s.deleteMembership(ctx, ev, &Membership{ID: "orgmem_1", Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: id}, UpdatedAt: time.Now()}),
+		"membership malformed": s.upsertMembership(ctx, ev, &Membership{ID: id}),
+		"membership no time":   s.deleteMembership(ctx, ev, &Membership{ID: id, Organization: Organization{ID: "org_a"}, PublicUserData: PublicUserData{UserID: "user_a"}}),
 		"session":              s.revoke(ctx, ev, &Session{ID: id}),
 	} {
-		if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "…(1048581 bytes)") {
-			t.Errorf("%s: error text %.400q", name, err)
-		}
+		require.Error(t, err, name)
+		assert.LessOrEqual(t, len(err.Error()), 300, "%s: error text %.400q", name, err)
+		assert.Contains(t, err.Error(), "…(1048581 bytes)", name)
 	}
 }

@@ -54,10 +54,10 @@ func syncHistory(t testing.TB, sfx string) []syncDelivery {
 		syncEvent(t, webhook.EventOrganizationCreated, syncAt(1), syncOrg(org, 1)),
 		syncEvent(t, webhook.EventOrganizationUpdated, syncAt(2), syncOrg(org, 2)),
 		syncEvent(t, webhook.EventOrganizationDeleted, syncAt(5), syncDeleted("organization", org)),
-		syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(1), syncMembership("orgmem_1_"+sfx, org, user, "basic_member", read, 1, 1)),
-		syncEvent(t, webhook.EventOrganizationMembershipUpdated, syncAt(2), syncMembership("orgmem_1_"+sfx, org, user, "admin", []string{"org:sys_memberships:manage", "org:posts:read"}, 1, 2)),
-		syncEvent(t, webhook.EventOrganizationMembershipDeleted, syncAt(3), syncMembership("orgmem_1_"+sfx, org, user, "admin", []string{"org:sys_memberships:manage", "org:posts:read"}, 1, 2)),
-		syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(6), syncMembership("orgmem_2_"+sfx, org, user, "org:member", read, 6, 6)),
+		syncEvent(t, webhook.EventMembershipCreated, syncAt(1), syncMembership("orgmem_1_"+sfx, org, user, "basic_member", read, 1, 1)),
+		syncEvent(t, webhook.EventMembershipUpdated, syncAt(2), syncMembership("orgmem_1_"+sfx, org, user, "admin", []string{"org:sys_memberships:manage", "org:posts:read"}, 1, 2)),
+		syncEvent(t, webhook.EventMembershipDeleted, syncAt(3), syncMembership("orgmem_1_"+sfx, org, user, "admin", []string{"org:sys_memberships:manage", "org:posts:read"}, 1, 2)),
+		syncEvent(t, webhook.EventMembershipCreated, syncAt(6), syncMembership("orgmem_2_"+sfx, org, user, "org:member", read, 6, 6)),
 		syncEvent(t, webhook.EventSessionRevoked, syncAt(2), syncSession(sess, user, "revoked")),
 	}
 	var out []syncDelivery

@@ -40,13 +40,20 @@ func syncAssert(t *testing.T, rec interface {
 
 func TestSyncRejectsConfig(t *testing.T) {
 	f := newSyncFixture(t, webhook.SyncConfig{Users: memstore.New(memstore.Config{})})
-	for name, cfg := range map[string]webhook.SyncConfig{
-		"no store":     {},
-		"only a TTL":   {RevocationTTL: time.Hour},
-		"negative TTL": {Revocations: memstore.New(memstore.Config{}), RevocationTTL: -time.Second},
+	for name, tc := range map[string]struct {
+		cfg   webhook.SyncConfig
+		field string
+	}{
+		"no store":     {webhook.SyncConfig{}, "SyncConfig"},
+		"only a TTL":   {webhook.SyncConfig{RevocationTTL: time.Hour}, "SyncConfig"},
+		"negative TTL": {webhook.SyncConfig{Revocations: memstore.New(memstore.Config{}), RevocationTTL: -time.Second}, "SyncConfig.RevocationTTL"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			assert.ErrorIs(t, f.handler.Sync(cfg), webhook.ErrInvalidConfig)
+			err := f.handler.Sync(tc.cfg)
+			assert.ErrorIs(t, err, webhook.ErrInvalidConfig)
+			var cerr *webhook.ConfigError
+			require.ErrorAs(t, err, &cerr)
+			assert.Equal(t, tc.field, cerr.Field)
 		})
 	}
 }
@@ -64,12 +71,12 @@ func TestSyncRegistersOnlyConfiguredStores(t *testing.T) {
 		"users only": {
 			webhook.SyncConfig{Users: mem},
 			[]string{webhook.EventUserCreated, webhook.EventUserUpdated, webhook.EventUserDeleted},
-			[]string{webhook.EventOrganizationCreated, webhook.EventOrganizationMembershipCreated, webhook.EventSessionRevoked},
+			[]string{webhook.EventOrganizationCreated, webhook.EventMembershipCreated, webhook.EventSessionRevoked},
 		},
 		"orgs only": {
 			webhook.SyncConfig{Orgs: mem},
 			[]string{webhook.EventOrganizationCreated, webhook.EventOrganizationUpdated, webhook.EventOrganizationDeleted,
-				webhook.EventOrganizationMembershipCreated, webhook.EventOrganizationMembershipUpdated, webhook.EventOrganizationMembershipDeleted},
+				webhook.EventMembershipCreated, webhook.EventMembershipUpdated, webhook.EventMembershipDeleted},
 			[]string{webhook.EventUserCreated, webhook.EventUserDeleted, webhook.EventSessionEnded},
 		},
 		"revocations only": {
@@ -189,8 +196,8 @@ func TestSyncMembershipEvents(t *testing.T) {
 	// version's updated_at (1716883200500 ms): the deletion still wins.
 	del := syncMembership("orgmem_2", "org_a", "user_a", "org:admin", nil, 1, 0)
 	del.UpdatedAt = time.UnixMilli(1716883200500)
-	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipUpdated, time.UnixMilli(1716883200500), del)), http.StatusOK, syncRespOK)
-	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipDeleted, time.Unix(1716883200, 0), del)), http.StatusOK, syncRespOK)
+	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventMembershipUpdated, time.UnixMilli(1716883200500), del)), http.StatusOK, syncRespOK)
+	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventMembershipDeleted, time.Unix(1716883200, 0), del)), http.StatusOK, syncRespOK)
 	m, err = mem.GetMembership(ctx, "org_a", "user_a")
 	require.NoError(t, err)
 	assert.False(t, m.Active(), "deleted")
@@ -201,7 +208,7 @@ func TestSyncMembershipEvents(t *testing.T) {
 
 	// Added again: active.
 	again := syncMembership("orgmem_3", "org_a", "user_a", "org:member", []string{"org:posts:read"}, 10, 10)
-	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(10), again)), http.StatusOK, syncRespOK)
+	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventMembershipCreated, syncAt(10), again)), http.StatusOK, syncRespOK)
 	members, err = mem.ListMembers(ctx, "org_a")
 	require.NoError(t, err)
 	require.Len(t, members, 1)
@@ -226,7 +233,7 @@ func TestSyncNormalizesRoles(t *testing.T) {
 		t.Run(role, func(t *testing.T) {
 			userID := "user_" + role
 			m := syncMembership("orgmem_1", "org_roles", userID, role, nil, 1, 1)
-			syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(1), m)), http.StatusOK, syncRespOK)
+			syncAssert(t, f.deliver("", syncEvent(t, webhook.EventMembershipCreated, syncAt(1), m)), http.StatusOK, syncRespOK)
 			got, err := mem.GetMembership(ctx, "org_roles", userID)
 			require.NoError(t, err)
 			assert.Equal(t, want, got.Role)
@@ -245,10 +252,10 @@ func TestSyncMalformedPayloads(t *testing.T) {
 	noTimes := syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 0, 0)
 	noTimes.CreatedAt, noTimes.UpdatedAt = time.Time{}, time.Time{}
 	for name, body := range map[string][]byte{
-		"membership without user":         syncEvent(t, webhook.EventOrganizationMembershipCreated, syncAt(1), noUser),
-		"membership without organization": syncEvent(t, webhook.EventOrganizationMembershipUpdated, syncAt(1), noOrg),
-		"deletion without user":           syncEvent(t, webhook.EventOrganizationMembershipDeleted, syncAt(1), noUser),
-		"deletion with no time at all":    syncEvent(t, webhook.EventOrganizationMembershipDeleted, time.Time{}, noTimes),
+		"membership without user":         syncEvent(t, webhook.EventMembershipCreated, syncAt(1), noUser),
+		"membership without organization": syncEvent(t, webhook.EventMembershipUpdated, syncAt(1), noOrg),
+		"deletion without user":           syncEvent(t, webhook.EventMembershipDeleted, syncAt(1), noUser),
+		"deletion with no time at all":    syncEvent(t, webhook.EventMembershipDeleted, time.Time{}, noTimes),
 		"user without id":                 syncEvent(t, webhook.EventUserCreated, syncAt(1), json.RawMessage(`{"first_name":"x"}`)),
 		"deleted user without id":         syncEvent(t, webhook.EventUserDeleted, syncAt(1), json.RawMessage(`{"deleted":true}`)),
 		"session without id":              syncEvent(t, webhook.EventSessionRevoked, syncAt(1), json.RawMessage(`{"status":"revoked"}`)),
@@ -329,7 +336,7 @@ func TestSyncToleratesUnexpectedTypes(t *testing.T) {
 			`{"id":"org_t","name":"Acme","slug":"acme","members_count":"7","admin_delete_enabled":"yes","created_by":{},
 			  "created_at":1716883200000,"updated_at":1716883201000}`)
 		syncAssert(t, f.deliver("", org), http.StatusOK, syncRespOK)
-		membership := rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+		membership := rawEvent(webhook.EventMembershipCreated, syncAt(1), "",
 			`{"id":"orgmem_t","role":"admin","permissions":["org:posts:read"],"role_name":5,
 			  "organization":{"id":"org_t","name":7,"created_at":"x"},
 			  "public_user_data":{"user_id":"user_t","has_image":"true","identifier":[]},
@@ -359,9 +366,9 @@ func TestSyncWrongTypedEssentialIsMalformed(t *testing.T) {
 		"user updated_at a string":   rawEvent(webhook.EventUserUpdated, syncAt(1), "", `{"id":"user_bad","updated_at":"1716883200000"}`),
 		"user email an array":        rawEvent(webhook.EventUserUpdated, syncAt(1), "", `{"id":"user_bad","email_addresses":[{"id":"i","email_address":["a"]}]}`),
 		"organization slug a number": rawEvent(webhook.EventOrganizationUpdated, syncAt(1), "", `{"id":"org_bad","slug":5}`),
-		"membership user_id a number": rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+		"membership user_id a number": rawEvent(webhook.EventMembershipCreated, syncAt(1), "",
 			`{"id":"orgmem_bad","organization":{"id":"org_bad"},"public_user_data":{"user_id":5}}`),
-		"membership permissions a string": rawEvent(webhook.EventOrganizationMembershipCreated, syncAt(1), "",
+		"membership permissions a string": rawEvent(webhook.EventMembershipCreated, syncAt(1), "",
 			`{"id":"orgmem_bad","permissions":"org:a:b","organization":{"id":"org_bad"},"public_user_data":{"user_id":"user_bad"}}`),
 		"deleted user id an object":   rawEvent(webhook.EventUserDeleted, syncAt(1), "", `{"id":{"v":"user_bad"}}`),
 		"envelope timestamp a string": []byte(`{"type":"session.revoked","timestamp":"1716883200000","data":{"id":"sess_bad"}}`),
@@ -392,7 +399,7 @@ func TestSyncDeletionsWithoutTimestamp(t *testing.T) {
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventUserDeleted, time.Time{}, syncDeleted("user", "user_a"))), http.StatusOK, syncRespOK)
 	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationDeleted, time.Time{}, syncDeleted("organization", "org_a"))), http.StatusOK, syncRespOK)
 	m := syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 1, 7)
-	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventOrganizationMembershipDeleted, time.Time{}, m)), http.StatusOK, syncRespOK)
+	syncAssert(t, f.deliver("", syncEvent(t, webhook.EventMembershipDeleted, time.Time{}, m)), http.StatusOK, syncRespOK)
 
 	u, err := mem.GetUser(ctx, "user_a")
 	require.NoError(t, err)
@@ -491,7 +498,7 @@ func TestSyncStoreFailureIsRetried(t *testing.T) {
 	f := newSyncFixture(t, webhook.SyncConfig{Users: mem, Orgs: mem, Revocations: mem})
 	events := map[string][]byte{
 		"msg_user":    syncEvent(t, webhook.EventUserCreated, syncAt(1), syncUser("user_a", 1)),
-		"msg_member":  syncEvent(t, webhook.EventOrganizationMembershipDeleted, syncAt(5), syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 1, 1)),
+		"msg_member":  syncEvent(t, webhook.EventMembershipDeleted, syncAt(5), syncMembership("orgmem_1", "org_a", "user_a", "org:member", nil, 1, 1)),
 		"msg_session": syncEvent(t, webhook.EventSessionRevoked, syncAt(1), syncSession("sess_a", "user_a", "revoked")),
 	}
 	for id, body := range events {

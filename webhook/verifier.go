@@ -12,29 +12,17 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
-// Defaults applied by [NewVerifier] to zero fields of [VerifierConfig].
+// Defaults applied by [NewVerifier] to zero fields of [VerifierConfig], and
+// the bound of the signature header.
 const (
-	// DefaultTolerance is how far a message timestamp may be from the
-	// verifier's clock, in either direction (the value every Standard
-	// Webhooks and Svix library uses).
-	DefaultTolerance = 5 * time.Minute
+	defaultTolerance    = 5 * time.Minute
+	defaultMaxBodyBytes = 1 << 20
+	defaultMinKeyBytes  = 24
 
-	// DefaultMaxBodyBytes is the largest body accepted: 1 MiB. Clerk's
-	// payloads are a few KiB; Svix's own tests sign 1 MiB bodies.
-	DefaultMaxBodyBytes int64 = 1 << 20
-
-	// DefaultMinKeyBytes is the shortest decoded signing key accepted: the
-	// Standard Webhooks minimum and the size Svix generates.
-	DefaultMinKeyBytes = 24
-
-	// MaxSignatureHeaderBytes is the longest signature header accepted;
-	// a longer one fails with [ErrInvalidHeaders] before any signature is
-	// computed. Svix sends one "v1,<44 base64 characters>" entry (48
-	// bytes with its separator) per active secret of the endpoint: one,
-	// two during a rotation, at most about 11. Without a bound, every
-	// configured secret would cost a pass over an attacker's megabyte of
-	// header inside the library.
-	MaxSignatureHeaderBytes = 4096
+	// maxSignatureHeaderBytes is the longest signature header accepted: Svix
+	// sends one "v1,<44 base64 characters>" entry (48 bytes with its
+	// separator) per active secret of the endpoint, at most about 11.
+	maxSignatureHeaderBytes = 4096
 )
 
 const (
@@ -63,7 +51,8 @@ type VerifierConfig struct {
 	Secrets []string
 
 	// Tolerance is how far the message timestamp may be from Now, in
-	// either direction, in whole seconds. Zero means [DefaultTolerance].
+	// either direction, in whole seconds. Zero means 5 minutes, the value
+	// every Standard Webhooks and Svix library uses.
 	Tolerance time.Duration
 
 	// Now is the clock the timestamp is checked against. Nil means
@@ -71,11 +60,13 @@ type VerifierConfig struct {
 	Now func() time.Time
 
 	// MaxBodyBytes is the largest body Verify accepts; a larger one fails
-	// with [ErrBodyTooLarge]. Zero means [DefaultMaxBodyBytes].
+	// with [ErrBodyTooLarge]. Zero means 1 MiB (Clerk's payloads are a few
+	// KiB).
 	MaxBodyBytes int64
 
-	// MinKeyBytes is the shortest decoded key accepted. Zero means
-	// [DefaultMinKeyBytes] (24). Lowering it is an explicit decision, for
+	// MinKeyBytes is the shortest decoded key accepted. Zero means 24, the
+	// Standard Webhooks minimum and the size Svix generates. Lowering it is
+	// an explicit decision, for
 	// instance to verify the 18-byte example key of Svix's documentation;
 	// an empty key is refused whatever the value.
 	MinKeyBytes int
@@ -109,37 +100,36 @@ func newLibHeader() *libHeader {
 	return l
 }
 
-// NewVerifier validates cfg and returns a Verifier. It fails with
-// [ErrInvalidSecret] when there is no secret, or one is empty (also
+// NewVerifier validates cfg and returns a Verifier. It fails with a
+// [ConfigError] naming the field: no secret, or one that is empty (also
 // "whsec_" alone), is not standard base64, is an asymmetric key
-// ("whpk_"/"whsk_", unsupported) or decodes to fewer than MinKeyBytes bytes,
-// and with [ErrInvalidConfig] for a negative or fractional-second
-// Tolerance, a negative MaxBodyBytes or a negative MinKeyBytes. Errors never
-// contain a secret.
+// ("whpk_"/"whsk_", unsupported) or decodes to fewer than MinKeyBytes bytes
+// (VerifierConfig.Secrets[i]); a negative or fractional-second Tolerance; a
+// negative MaxBodyBytes or MinKeyBytes. Errors never contain a secret.
 func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Tolerance < 0 || cfg.Tolerance%time.Second != 0 {
-		return nil, fmt.Errorf("%w: Tolerance must be a non-negative whole number of seconds", ErrInvalidConfig)
+		return nil, configError("VerifierConfig.Tolerance", "must be a non-negative whole number of seconds")
 	}
 	if cfg.MaxBodyBytes < 0 {
-		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidConfig)
+		return nil, configError("VerifierConfig.MaxBodyBytes", "must not be negative")
 	}
 	if cfg.MinKeyBytes < 0 {
-		return nil, fmt.Errorf("%w: MinKeyBytes must not be negative", ErrInvalidConfig)
+		return nil, configError("VerifierConfig.MinKeyBytes", "must not be negative")
 	}
 	if len(cfg.Secrets) == 0 {
-		return nil, fmt.Errorf("%w: no secret configured", ErrInvalidSecret)
+		return nil, configError("VerifierConfig.Secrets", "no secret configured")
 	}
 	tol := cfg.Tolerance
 	if tol == 0 {
-		tol = DefaultTolerance
+		tol = defaultTolerance
 	}
 	maxBody := cfg.MaxBodyBytes
 	if maxBody == 0 {
-		maxBody = DefaultMaxBodyBytes
+		maxBody = defaultMaxBodyBytes
 	}
 	minKey := cfg.MinKeyBytes
 	if minKey == 0 {
-		minKey = DefaultMinKeyBytes
+		minKey = defaultMinKeyBytes
 	}
 	now := cfg.Now
 	if now == nil {
@@ -152,7 +142,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	for i, s := range cfg.Secrets {
 		key, err := decodeSecret(s, minKey)
 		if err != nil {
-			return nil, fmt.Errorf("%w: secret #%d: %s", ErrInvalidSecret, i+1, err)
+			return nil, configError(fmt.Sprintf("VerifierConfig.Secrets[%d]", i), err.Error())
 		}
 		if seen[string(key)] {
 			continue // the same key twice would only double the cost of a failure
@@ -160,7 +150,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		seen[string(key)] = true
 		wh, err := standardwebhooks.NewWebhookRaw(key)
 		if err != nil {
-			return nil, fmt.Errorf("%w: secret #%d: rejected by the library", ErrInvalidSecret, i+1)
+			return nil, configError(fmt.Sprintf("VerifierConfig.Secrets[%d]", i), "rejected by the library")
 		}
 		v.hooks = append(v.hooks, wh)
 	}
@@ -210,8 +200,7 @@ func (v *Verifier) MaxBodyBytes() int64 { return v.maxBody }
 //
 // Order of checks, each with its sentinel: body size ([ErrBodyTooLarge]),
 // presence of the three headers ([ErrMissingHeaders], [ErrInvalidHeaders]),
-// size of the signature header (at most [MaxSignatureHeaderBytes], else
-// [ErrInvalidHeaders]),
+// size of the signature header (at most 4 KiB, else [ErrInvalidHeaders]),
 // message id ([ErrInvalidMessageID]), timestamp syntax
 // ([ErrInvalidTimestamp]), timestamp window in whole seconds (now-ts >
 // tolerance: [ErrTimestampTooOld]; ts-now > tolerance:
@@ -242,8 +231,8 @@ func (v *Verifier) verify(h http.Header, body []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(sig) > MaxSignatureHeaderBytes {
-		return "", fmt.Errorf("%w: svix-signature is %d bytes, the limit is %d", ErrInvalidHeaders, len(sig), MaxSignatureHeaderBytes)
+	if len(sig) > maxSignatureHeaderBytes {
+		return "", fmt.Errorf("%w: svix-signature is %d bytes, the limit is %d", ErrInvalidHeaders, len(sig), maxSignatureHeaderBytes)
 	}
 	if !validMessageID(id) {
 		return "", ErrInvalidMessageID

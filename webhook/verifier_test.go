@@ -20,7 +20,8 @@ import (
 	"github.com/unioneyes/authkit/webhook"
 )
 
-// Published vectors: reference/webhooks.md §2.
+// Published vectors: the canonical test vector of the Svix and Standard Webhooks
+// libraries (V-A) and variants of it.
 const (
 	secretA = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // V-A, 24 key bytes
 	idA     = "msg_p5jXN8AQM9LWM0D4loKWxJek"
@@ -42,10 +43,11 @@ const (
 
 	sigE = "v1a,hnO3f9T8Ytu9HwrXslvumlUpqtNVqkhqw/enGzPCXe5BdqzCInXqYXFymVJaA7AZdpXwVLPo3mNl8EM+m7TBAg=="
 
-	// V-A's message under V-B's secret (computed in the reference notes).
+	// V-A's message under V-B's secret (computed independently in Go and Python).
 	sigAUnderB = "v1,78nXHjpFP0tVJQW5D0SBwmVyyW87BV/rL6MgfM/Bw44="
 
-	// The spec's example message under V-A's secret (derived, reference §2.1).
+	// The Standard Webhooks spec's example message under V-A's secret (computed in Go and
+	// Python; the spec's own example signature is illustrative only).
 	idSpec   = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"
 	tsSpec   = 1674087231
 	bodySpec = `{"type":"contact.created","timestamp":"2022-11-03T20:26:10.344522Z","data":{"id":"1f81eb52-5198-4599-803e-771906343485"}}`
@@ -361,32 +363,36 @@ func TestVerifyToleranceAndClock(t *testing.T) {
 func TestNewVerifierRejects(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		cfg  webhook.VerifierConfig
-		want error
+		name  string
+		cfg   webhook.VerifierConfig
+		field string
 	}{
-		{"no secrets", webhook.VerifierConfig{}, webhook.ErrInvalidSecret},
-		{"empty secret", webhook.VerifierConfig{Secrets: []string{""}}, webhook.ErrInvalidSecret},
-		{"blank secret", webhook.VerifierConfig{Secrets: []string{" \n"}}, webhook.ErrInvalidSecret},
-		{"prefix only", webhook.VerifierConfig{Secrets: []string{"whsec_"}}, webhook.ErrInvalidSecret},
-		{"not base64", webhook.VerifierConfig{Secrets: []string{"whsec_!!!"}}, webhook.ErrInvalidSecret},
-		{"unpadded base64", webhook.VerifierConfig{Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"}}, webhook.ErrInvalidSecret},
-		{"padding only", webhook.VerifierConfig{Secrets: []string{"whsec_===="}}, webhook.ErrInvalidSecret},
-		{"18-byte key without lowering", webhook.VerifierConfig{Secrets: []string{secretD}}, webhook.ErrInvalidSecret},
-		{"18-byte key, minimum 19", webhook.VerifierConfig{Secrets: []string{secretD}, MinKeyBytes: 19}, webhook.ErrInvalidSecret},
-		{"asymmetric public key", webhook.VerifierConfig{Secrets: []string{"whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4="}}, webhook.ErrInvalidSecret},
-		{"a good and a bad secret", webhook.VerifierConfig{Secrets: []string{secretA, "whsec_"}}, webhook.ErrInvalidSecret},
-		{"a Clerk secret key instead", webhook.VerifierConfig{Secrets: []string{"sk_test_abcdefghijklmnopqrstuvwxyz0123456789"}}, webhook.ErrInvalidSecret},
-		{"negative tolerance", webhook.VerifierConfig{Secrets: []string{secretA}, Tolerance: -time.Second}, webhook.ErrInvalidConfig},
-		{"fractional tolerance", webhook.VerifierConfig{Secrets: []string{secretA}, Tolerance: 1500 * time.Millisecond}, webhook.ErrInvalidConfig},
-		{"negative body limit", webhook.VerifierConfig{Secrets: []string{secretA}, MaxBodyBytes: -1}, webhook.ErrInvalidConfig},
-		{"negative key minimum", webhook.VerifierConfig{Secrets: []string{secretA}, MinKeyBytes: -1}, webhook.ErrInvalidConfig},
+		{"no secrets", webhook.VerifierConfig{}, "VerifierConfig.Secrets"},
+		{"empty secret", webhook.VerifierConfig{Secrets: []string{""}}, "VerifierConfig.Secrets[0]"},
+		{"blank secret", webhook.VerifierConfig{Secrets: []string{" \n"}}, "VerifierConfig.Secrets[0]"},
+		{"prefix only", webhook.VerifierConfig{Secrets: []string{"whsec_"}}, "VerifierConfig.Secrets[0]"},
+		{"not base64", webhook.VerifierConfig{Secrets: []string{"whsec_!!!"}}, "VerifierConfig.Secrets[0]"},
+		{"unpadded base64", webhook.VerifierConfig{Secrets: []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"}}, "VerifierConfig.Secrets[0]"},
+		{"padding only", webhook.VerifierConfig{Secrets: []string{"whsec_===="}}, "VerifierConfig.Secrets[0]"},
+		{"18-byte key without lowering", webhook.VerifierConfig{Secrets: []string{secretD}}, "VerifierConfig.Secrets[0]"},
+		{"18-byte key, minimum 19", webhook.VerifierConfig{Secrets: []string{secretD}, MinKeyBytes: 19}, "VerifierConfig.Secrets[0]"},
+		{"asymmetric public key", webhook.VerifierConfig{Secrets: []string{"whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4="}}, "VerifierConfig.Secrets[0]"},
+		{"a good and a bad secret", webhook.VerifierConfig{Secrets: []string{secretA, "whsec_"}}, "VerifierConfig.Secrets[1]"},
+		{"a Clerk secret key instead", webhook.VerifierConfig{Secrets: []string{"sk_test_abcdefghijklmnopqrstuvwxyz0123456789"}}, "VerifierConfig.Secrets[0]"},
+		{"negative tolerance", webhook.VerifierConfig{Secrets: []string{secretA}, Tolerance: -time.Second}, "VerifierConfig.Tolerance"},
+		{"fractional tolerance", webhook.VerifierConfig{Secrets: []string{secretA}, Tolerance: 1500 * time.Millisecond}, "VerifierConfig.Tolerance"},
+		{"negative body limit", webhook.VerifierConfig{Secrets: []string{secretA}, MaxBodyBytes: -1}, "VerifierConfig.MaxBodyBytes"},
+		{"negative key minimum", webhook.VerifierConfig{Secrets: []string{secretA}, MinKeyBytes: -1}, "VerifierConfig.MinKeyBytes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			v, err := webhook.NewVerifier(tc.cfg)
-			require.ErrorIs(t, err, tc.want)
+			require.ErrorIs(t, err, webhook.ErrInvalidConfig)
+			var cerr *webhook.ConfigError
+			require.ErrorAs(t, err, &cerr)
+			assert.Equal(t, tc.field, cerr.Field)
+			assert.NotEmpty(t, cerr.Reason)
 			assert.Nil(t, v)
 			assert.True(t, strings.HasPrefix(err.Error(), "webhook: "))
 			for _, s := range tc.cfg.Secrets {

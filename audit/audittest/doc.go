@@ -22,9 +22,9 @@
 //	}
 //
 // [Recorder] is an in-memory sink for tests of handlers and middleware that
-// annotate records (authentication, organization guards): put
-// audit.Middleware(recorder) in front of the handler under test and inspect
-// [Recorder.Records] after the request.
+// annotate records (authentication, organization guards): put an
+// audit.Auditor whose Config.Sink is the recorder in front of the handler
+// under test and inspect [Recorder.Records] after the request.
 //
 // Like testing/slogtest, this package is meant for tests only.
 package audittest

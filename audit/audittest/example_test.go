@@ -27,7 +27,12 @@ func ExampleRecorder() {
 	}
 
 	var rec audittest.Recorder
-	handler := audit.Middleware(&rec)(requireAPIKey(http.NotFoundHandler()))
+	auditor, err := audit.New(audit.Config{Sink: &rec})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	handler := auditor.Handler(requireAPIKey(http.NotFoundHandler()))
 	handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/reports", nil))
 
 	r, _ := rec.Last()
@@ -39,7 +44,7 @@ func ExampleRecorder() {
 // RecordMap shows a record the way a conforming sink emits it.
 func ExampleRecordMap() {
 	m := audittest.RecordMap(&audit.Record{Method: "GET", Path: "/", Status: 200, UserID: "user_1"})
-	fmt.Println(m[audit.KeyMethod], m[audit.KeyStatus], m[audit.KeyUserID], len(m))
+	fmt.Println(m["http.request.method"], m["http.response.status_code"], m["user.id"], len(m))
 	// Output:
 	// GET 200 user_1 6
 }

@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/unioneyes/authkit/audit"
 	"github.com/unioneyes/authkit/audit/audittest"
@@ -22,34 +24,28 @@ func TestRecorderConformance(t *testing.T) {
 
 func TestRecorderCopies(t *testing.T) {
 	var rec audittest.Recorder
-	if _, ok := rec.Last(); ok {
-		t.Fatal("Last on an empty recorder reported a record")
-	}
+	_, ok := rec.Last()
+	require.False(t, ok, "Last on an empty recorder reported a record")
 	r := &audit.Record{UserID: "user_1", Attrs: []slog.Attr{slog.String("k", "v")}}
-	if err := rec.Write(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, rec.Write(context.Background(), r))
 	r.Attrs[0] = slog.String("k", "changed") // the writer's slice changes later
 	got := rec.Records()
 	got[0].Attrs[0] = slog.String("k", "changed too") // so does the caller's copy
 	last, ok := rec.Last()
-	if !ok || last.UserID != "user_1" || last.Attrs[0].Value.String() != "v" {
-		t.Errorf("Last = %+v, %v; want the record as written", last, ok)
-	}
+	require.True(t, ok)
+	assert.Equal(t, "user_1", last.UserID, "the record as written")
+	assert.Equal(t, "v", last.Attrs[0].Value.String(), "the record as written")
 	rec.Reset()
-	if n := len(rec.Records()); n != 0 {
-		t.Errorf("after Reset: %d records", n)
-	}
+	assert.Empty(t, rec.Records(), "after Reset")
 }
 
 func TestJSONLines(t *testing.T) {
 	got, err := audittest.JSONLines([]byte("{\"a\":1}\n{\"b\":\"x\"}\n"))
-	if err != nil || len(got) != 2 || got[1]["b"] != "x" {
-		t.Errorf("JSONLines = %v, %v", got, err)
-	}
-	if _, err := audittest.JSONLines([]byte("{\"a\":1}\nnot json\n")); err == nil {
-		t.Error("JSONLines accepted garbage")
-	}
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "x", got[1]["b"])
+	_, err = audittest.JSONLines([]byte("{\"a\":1}\nnot json\n"))
+	assert.Error(t, err, "JSONLines accepted garbage")
 }
 
 // brokenSink drops the user id: the kit must notice. Run's failures are
@@ -111,22 +107,19 @@ func TestRunDetectsBrokenSinks(t *testing.T) {
 			cmd.Env = append(os.Environ(), "AUDITTEST_BROKEN_SINK="+name)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
-			if !errors.As(err, &exit) || !strings.Contains(string(out), "--- FAIL: TestBrokenSinkProcess") {
-				t.Fatalf("Run did not fail for a sink that %s (err %v):\n%s", name, err, out)
-			}
-			if !strings.Contains(string(out), bs.symptom) {
-				t.Errorf("Run failed without reporting %q:\n%s", bs.symptom, out)
-			}
+			require.True(t, errors.As(err, &exit), "Run did not fail for a sink that %s (err %v):\n%s", name, err, out)
+			require.Contains(t, string(out), "--- FAIL: TestBrokenSinkProcess", "Run did not fail for a sink that %s", name)
+			assert.Contains(t, string(out), bs.symptom, "Run failed without reporting the symptom")
 		})
 	}
 }
 
 // TestBrokenSinkProcess is the child process of TestRunDetectsBrokenSinks;
-// run normally, it has nothing to do.
+// run normally, it skips.
 func TestBrokenSinkProcess(t *testing.T) {
 	name := os.Getenv("AUDITTEST_BROKEN_SINK")
 	if name == "" {
-		return
+		t.Skip("run as a child process by TestRunDetectsBrokenSinks")
 	}
 	audittest.Run(t, brokenSinks[name].newSink)
 }

@@ -24,7 +24,7 @@ import (
 // that returns every record the sink has emitted so far, oldest first, as a
 // map from key to value (decoded JSON, or [Recorder.Maps]-style Go values).
 //
-// Keys are the flat Key constants of package audit ("user.id" is a
+// Keys are the flat keys [audit.Record.LogAttrs] lists ("user.id" is a
 // top-level key, not a nested object); free attribute groups are nested
 // maps. Values are compared loosely: numbers of any Go numeric type or
 // json.Number, durations as time.Duration, integer nanoseconds or
@@ -75,6 +75,32 @@ func JSONLines(data []byte) ([]map[string]any, error) {
 	}
 }
 
+// The keys a conforming sink emits ([audit.Record.LogAttrs]), written out here
+// so that the kit checks them independently of package audit's own table.
+const (
+	keyMethod        = "http.request.method"
+	keyRoute         = "http.route"
+	keyPath          = "url.path"
+	keyStatus        = "http.response.status_code"
+	keyBytes         = "http.response.body.size"
+	keyDuration      = "duration"
+	keyClientAddress = "client.address"
+	keyPeerAddress   = "network.peer.address"
+	keyPeerPort      = "network.peer.port"
+	keyUserAgent     = "user_agent.original"
+	keyRequestID     = "http.request.id"
+	keyUserID        = "user.id"
+	keySessionID     = "session.id"
+	keyOrgID         = "organization.id"
+	keyOrgRole       = "user.roles"
+	keyPrincipalKind = "authkit.principal.kind"
+	keyAuthOutcome   = "event.outcome"
+	keyAuthFailure   = "error.type"
+	keyHijacked      = "authkit.hijacked"
+	keyPanicked      = "authkit.panicked"
+	keyAborted       = "authkit.aborted"
+)
+
 type kitCase struct {
 	name string
 	run  func(t *testing.T, sink audit.Sink, result func() []map[string]any)
@@ -85,35 +111,35 @@ var cases = []kitCase{
 		r := fullRecord()
 		got := writeOne(t, sink, &r, result)
 		checkFields(t, got, map[string]any{
-			audit.KeyTime:          r.Time,
-			audit.KeyMethod:        "POST",
-			audit.KeyRoute:         "POST /orgs/{org}/invoices",
-			audit.KeyPath:          "/orgs/org_1/invoices",
-			audit.KeyStatus:        int64(201),
-			audit.KeyBytes:         int64(42),
-			audit.KeyDuration:      1500 * time.Microsecond,
-			audit.KeyClientAddress: "203.0.113.7",
-			audit.KeyPeerAddress:   "10.0.0.2",
-			audit.KeyPeerPort:      int64(41000),
-			audit.KeyUserAgent:     "audittest/1.0",
-			audit.KeyRequestID:     "req_full",
-			audit.KeyUserID:        "user_1",
-			audit.KeySessionID:     "sess_1",
-			audit.KeyOrgID:         "org_1",
-			audit.KeyOrgRole:       []string{"org:admin"},
-			audit.KeyPrincipalKind: "session",
-			audit.KeyAuthOutcome:   "success",
-			audit.KeyAuthFailure:   nil,
-			audit.KeyHijacked:      nil,
-			audit.KeyPanicked:      nil,
-			audit.KeyAborted:       nil,
+			audit.KeyTime:    r.Time,
+			keyMethod:        "POST",
+			keyRoute:         "POST /orgs/{org}/invoices",
+			keyPath:          "/orgs/org_1/invoices",
+			keyStatus:        int64(201),
+			keyBytes:         int64(42),
+			keyDuration:      1500 * time.Microsecond,
+			keyClientAddress: "203.0.113.7",
+			keyPeerAddress:   "10.0.0.2",
+			keyPeerPort:      int64(41000),
+			keyUserAgent:     "audittest/1.0",
+			keyRequestID:     "req_full",
+			keyUserID:        "user_1",
+			keySessionID:     "sess_1",
+			keyOrgID:         "org_1",
+			keyOrgRole:       []string{"org:admin"},
+			keyPrincipalKind: "session",
+			keyAuthOutcome:   "success",
+			keyAuthFailure:   nil,
+			keyHijacked:      nil,
+			keyPanicked:      nil,
+			keyAborted:       nil,
 		})
 	}},
 	{"zero record", func(t *testing.T, sink audit.Sink, result func() []map[string]any) {
 		got := writeOne(t, sink, &audit.Record{}, result)
 		want := map[string]any{
-			audit.KeyBytes:    int64(0),
-			audit.KeyDuration: time.Duration(0),
+			keyBytes:    int64(0),
+			keyDuration: time.Duration(0),
 		}
 		for _, k := range allKeys {
 			if _, ok := want[k]; !ok {
@@ -134,24 +160,24 @@ var cases = []kitCase{
 		}
 		got := writeOne(t, sink, &r, result)
 		checkFields(t, got, map[string]any{
-			audit.KeyMethod:      "_OTHER",
-			audit.KeyStatus:      int64(500),
-			audit.KeyAuthOutcome: "failure",
-			audit.KeyAuthFailure: "clerkauth: token expired",
-			audit.KeyPanicked:    true,
-			audit.KeyUserID:      nil,
-			audit.KeyRoute:       nil,
+			keyMethod:      "_OTHER",
+			keyStatus:      int64(500),
+			keyAuthOutcome: "failure",
+			keyAuthFailure: "clerkauth: token expired",
+			keyPanicked:    true,
+			keyUserID:      nil,
+			keyRoute:       nil,
 		})
 	}},
 	{"hijacked, aborted, anonymous", func(t *testing.T, sink audit.Sink, result func() []map[string]any) {
 		r := audit.Record{Method: "GET", Path: "/ws", Hijacked: true, Aborted: true, AuthOutcome: audit.AuthAnonymous}
 		got := writeOne(t, sink, &r, result)
 		checkFields(t, got, map[string]any{
-			audit.KeyHijacked:    true,
-			audit.KeyAborted:     true,
-			audit.KeyAuthOutcome: "anonymous",
-			audit.KeyStatus:      nil,
-			audit.KeyPanicked:    nil,
+			keyHijacked:    true,
+			keyAborted:     true,
+			keyAuthOutcome: "anonymous",
+			keyStatus:      nil,
+			keyPanicked:    nil,
 		})
 	}},
 	{"IPv6 addresses", func(t *testing.T, sink audit.Sink, result func() []map[string]any) {
@@ -162,9 +188,9 @@ var cases = []kitCase{
 		}
 		got := writeOne(t, sink, &r, result)
 		checkFields(t, got, map[string]any{
-			audit.KeyClientAddress: "2001:db8::7",
-			audit.KeyPeerAddress:   "2001:db8::2",
-			audit.KeyPeerPort:      int64(443),
+			keyClientAddress: "2001:db8::7",
+			keyPeerAddress:   "2001:db8::2",
+			keyPeerPort:      int64(443),
 		})
 	}},
 	{"free attributes", func(t *testing.T, sink audit.Sink, result func() []map[string]any) {
@@ -176,8 +202,8 @@ var cases = []kitCase{
 			slog.Group("app.invoice", slog.String("id", "inv_1"), slog.Int("lines", 2)),
 			slog.Any("app.invite_code", audit.Secret("hunter2-secret")),
 			{Key: "app.webhook_secret", Value: audit.Redact("hunter3-secret")},
-			slog.String(audit.KeyUserID, "user_forged"),
-			slog.String(audit.KeyStatus, "forged"),
+			slog.String(keyUserID, "user_forged"),
+			slog.String(keyStatus, "forged"),
 			slog.String("time", "forged"),
 		}
 		got := writeOne(t, sink, &r, result)
@@ -188,8 +214,8 @@ var cases = []kitCase{
 			"app.invoice":        map[string]any{"id": "inv_1", "lines": int64(2)},
 			"app.invite_code":    audit.Redacted,
 			"app.webhook_secret": audit.Redacted,
-			audit.KeyUserID:      "user_1",
-			audit.KeyStatus:      int64(201),
+			keyUserID:            "user_1",
+			keyStatus:            int64(201),
 			audit.KeyTime:        r.Time,
 		})
 		dump := fmt.Sprint(got)
@@ -236,7 +262,7 @@ var cases = []kitCase{
 		}
 		seen := make(map[string]bool)
 		for _, m := range got {
-			id, _ := m[audit.KeyRequestID].(string)
+			id, _ := m[keyRequestID].(string)
 			if seen[id] {
 				t.Errorf("request id %q emitted twice", id)
 			}
@@ -247,21 +273,21 @@ var cases = []kitCase{
 				continue
 			}
 			checkFields(t, m, map[string]any{
-				audit.KeyUserID: "user_" + id,
-				"app.seq":       id,
-				audit.KeyBytes:  int64(g*1000 + i),
+				keyUserID: "user_" + id,
+				"app.seq": id,
+				keyBytes:  int64(g*1000 + i),
 			})
 		}
 	}},
 }
 
 var allKeys = []string{
-	audit.KeyTime, audit.KeyMethod, audit.KeyRoute, audit.KeyPath, audit.KeyStatus,
-	audit.KeyClientAddress, audit.KeyPeerAddress, audit.KeyPeerPort,
-	audit.KeyUserAgent, audit.KeyRequestID, audit.KeyUserID, audit.KeySessionID,
-	audit.KeyOrgID, audit.KeyOrgRole, audit.KeyPrincipalKind, audit.KeyAuthOutcome,
-	audit.KeyAuthFailure, audit.KeyHijacked, audit.KeyPanicked, audit.KeyAborted,
-	audit.KeyBytes, audit.KeyDuration,
+	audit.KeyTime, keyMethod, keyRoute, keyPath, keyStatus,
+	keyClientAddress, keyPeerAddress, keyPeerPort,
+	keyUserAgent, keyRequestID, keyUserID, keySessionID,
+	keyOrgID, keyOrgRole, keyPrincipalKind, keyAuthOutcome,
+	keyAuthFailure, keyHijacked, keyPanicked, keyAborted,
+	keyBytes, keyDuration,
 }
 
 func fullRecord() audit.Record {

@@ -54,8 +54,8 @@ func main() {
 func newRouter(verifier *clerkauth.Verifier) http.Handler {
 	r := chi.NewRouter()
 	// Refusals in authkit's one shape, {"error","detail"}, also for what has no route.
-	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		orgctx.Refuse(w, http.StatusNotFound, orgctx.CodeNotFound, "not found")
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusNotFound, Code: orgctx.CodeNotFound, Detail: "not found"})
 	})
 	r.MethodNotAllowed(methodNotAllowed(r))
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, map[string]string{"status": "ok"}) })
@@ -68,8 +68,8 @@ func newRouter(verifier *clerkauth.Verifier) http.Handler {
 		r.Route("/orgs/{org_id}", func(r chi.Router) {
 			r.Use(orgctx.RequireOrgParam("org_id")) // a token for another org gets 404 here
 			r.Get("/projects", listProjects)
-			r.With(orgctx.RequirePermission("org:projects:create")).Post("/projects", createProject)
-			r.With(orgctx.RequireRole("admin")).Delete("/", deleteOrg)
+			r.With(orgctx.RequireAllPermissions("org:projects:create")).Post("/projects", createProject)
+			r.With(orgctx.RequireAnyRole("admin")).Delete("/", deleteOrg)
 		})
 	})
 	return r
@@ -78,7 +78,7 @@ func newRouter(verifier *clerkauth.Verifier) http.Handler {
 func listProjects(w http.ResponseWriter, r *http.Request) {
 	orgID, err := orgctx.OrgID(r.Context()) // scope every query by the active org
 	if err != nil {
-		orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusForbidden, orgctx.CodeInsufficientScope, "an active organization is required")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusForbidden, Code: orgctx.CodeInsufficientScope, Detail: "an active organization is required", Err: err})
 		return
 	}
 	writeJSON(w, map[string]any{"org_id": orgID, "projects": []string{}})
@@ -99,7 +99,7 @@ func methodNotAllowed(routes chi.Routes) http.HandlerFunc {
 			}
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusMethodNotAllowed, Code: orgctx.CodeMethodNotAllowed, Detail: "method not allowed"})
 	}
 }
 

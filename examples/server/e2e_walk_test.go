@@ -125,9 +125,9 @@ func clerkUser(id, email, first, last string) webhook.User {
 }
 
 // membership is the data of an organizationMembership event.
-func membership(orgID, userID, role string, perms ...string) webhook.OrganizationMembership {
+func membership(orgID, userID, role string, perms ...string) webhook.Membership {
 	now := time.Now()
-	return webhook.OrganizationMembership{
+	return webhook.Membership{
 		ID: "orgmem_" + userID, Object: "organization_membership", Role: role, Permissions: perms,
 		Organization:   webhook.Organization{ID: orgID, Object: "organization", Slug: "acme", Name: "Acme"},
 		PublicUserData: webhook.PublicUserData{UserID: userID},
@@ -206,7 +206,7 @@ func walk(t *testing.T, s *server, f *fixture, breakDB func(t *testing.T)) {
 	resp, _ = s.get(pathWebhook, "")
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	assert.Equal(t, http.MethodPost, resp.Header.Get("Allow"))
-	huge := bytes.Repeat([]byte("x"), int(webhook.DefaultMaxBodyBytes)+1)
+	huge := bytes.Repeat([]byte("x"), 1<<20+1) // over the webhook verifier's default limit, 1 MiB
 	resp, _ = s.do(http.MethodPost, pathWebhook, f.signer.Sign("msg_huge", time.Now(), huge), huge)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	resp, body = f.deliver(s, "msg_bob_created", created)

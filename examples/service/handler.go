@@ -18,7 +18,7 @@ const scopeReportsWrite = "reports:write"
 
 // newHandler builds the routes behind an audit middleware writing JSON lines to
 // auditOut. Each route says which kinds of credential it takes.
-func newHandler(v *clerkauth.Verifier, auditOut io.Writer) http.Handler {
+func newHandler(v *clerkauth.Verifier, auditOut io.Writer) (http.Handler, error) {
 	anyone := v.Middleware(clerkauth.Accept(clerkauth.KindSession, clerkauth.KindServiceAccount,
 		clerkauth.KindAPIKey, clerkauth.KindM2MToken, clerkauth.KindOAuthToken))
 	machines := v.Middleware(clerkauth.Accept(clerkauth.KindServiceAccount, clerkauth.KindAPIKey, clerkauth.KindM2MToken))
@@ -26,7 +26,11 @@ func newHandler(v *clerkauth.Verifier, auditOut io.Writer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /v1/whoami", anyone(http.HandlerFunc(whoami)))
 	mux.Handle("POST /v1/reports", machines(clerkauth.RequireScope(scopeReportsWrite)(http.HandlerFunc(createReport))))
-	return audit.Middleware(audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil))))(audit.CaptureRoute(refuseUnrouted(mux)))
+	auditor, err := audit.New(audit.Config{Sink: audit.SlogSink(slog.New(slog.NewJSONHandler(auditOut, nil)))})
+	if err != nil {
+		return nil, err
+	}
+	return auditor.Handler(audit.CaptureRoute(refuseUnrouted(mux))), nil
 }
 
 // whoami answers who is calling: the credential's kind, id, subject, name and scopes.
@@ -49,7 +53,7 @@ func createReport(w http.ResponseWriter, r *http.Request) {
 		Title string `json:"title"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil || req.Title == "" {
-		orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, `want {"title":"…"}`)
+		orgctx.WriteFailure(w, r, orgctx.Failure{Status: http.StatusBadRequest, Code: orgctx.CodeInvalidRequest, Detail: `want {"title":"…"}`, Err: err})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{
@@ -88,10 +92,10 @@ func refuseUnrouted(mux *http.ServeMux) http.Handler {
 		h.ServeHTTP(probe, r) // ServeMux's own refusal: its status and Allow header
 		if probe.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", probe.header.Get("Allow"))
-			orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+			orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusMethodNotAllowed, Code: orgctx.CodeMethodNotAllowed, Detail: "method not allowed"})
 			return
 		}
-		orgctx.Refuse(w, http.StatusNotFound, orgctx.CodeNotFound, "not found")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusNotFound, Code: orgctx.CodeNotFound, Detail: "not found"})
 	})
 }
 

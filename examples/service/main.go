@@ -70,9 +70,13 @@ func run(ctx context.Context, lookup func(string) (string, bool), logger *slog.L
 		return err
 	}
 	defer closeKeys()
+	handler, err := newHandler(verifier, os.Stdout)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           newHandler(verifier, os.Stdout),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -67,7 +67,8 @@ func TestService(t *testing.T) {
 	require.NoError(t, err)
 	defer closeKeys()
 	var auditLog bytes.Buffer
-	h := newHandler(v, &auditLog)
+	h, err := newHandler(v, &auditLog)
+	require.NoError(t, err)
 	session := clerk.Token().User("user_1").Sign()
 
 	tests := []struct {

@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg Config, opts Options) (_ *App, err error) {
 	mux.Handle("GET /api/auth_core/me/{$}", session(http.HandlerFunc(handleMe)))
 	mux.Handle("GET /api/auth_core/orgs/{org_id}/members/{$}", session(orgctx.RequireOrgParam("org_id")(
 		&membersHandler{orgs: sqlStore, log: a.log})))
-	mux.Handle("GET /api/auth_core/orgs/{org_id}/admin/{$}", session(orgctx.RequireOrgParam("org_id")(orgctx.RequireRole("org:admin")(
+	mux.Handle("GET /api/auth_core/orgs/{org_id}/admin/{$}", session(orgctx.RequireOrgParam("org_id")(orgctx.RequireAnyRole("org:admin")(
 		&membersHandler{orgs: sqlStore, users: verifier.Users(), log: a.log}))))
 	if a.dev != nil {
 		a.dev.hooks = hooks
@@ -258,9 +258,8 @@ func (a *App) webhooks(verifier *clerkauth.Verifier, sqlStore *sqlstore.Store, r
 	}
 	if len(secrets) == 0 {
 		a.log.Warn(EnvWebhookSecret + " is not set: the webhook endpoint answers 503 and users, organizations, memberships and revocations are not kept in sync with Clerk")
-		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Retry-After", "60")
-			orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "webhooks are not configured")
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusServiceUnavailable, Code: orgctx.CodeUnavailable, Detail: "webhooks are not configured", RetryAfter: time.Minute})
 		}), nil
 	}
 	v, err := webhook.NewVerifier(webhook.VerifierConfig{Secrets: secrets})
@@ -296,5 +295,5 @@ func (a *App) auditor() (*audit.Auditor, error) {
 	if a.dev != nil {
 		sink = audit.MultiSink(sink, a.dev.audit) // the console's last records
 	}
-	return audit.New(sink, audit.WithClientIP(clientIP), audit.WithLogger(a.log))
+	return audit.New(audit.Config{Sink: sink, ClientIP: clientIP, Logger: a.log})
 }

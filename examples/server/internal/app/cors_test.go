@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,10 +108,11 @@ func TestCORSRefusals(t *testing.T) {
 		{http.StatusServiceUnavailable, orgctx.CodeUnavailable},
 	} {
 		next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f := orgctx.Failure{Status: tc.status, Code: tc.code, Detail: "refused"}
 			if tc.status == http.StatusServiceUnavailable {
-				w.Header().Set("Retry-After", "5")
+				f.RetryAfter = 5 * time.Second
 			}
-			orgctx.WriteError(w, orgctx.DefaultRealm, tc.status, tc.code, "refused")
+			orgctx.Refuse(w, r, f)
 		})
 		r := httptest.NewRequest("GET", "/api/auth_core/me/", nil)
 		r.Header.Set("Origin", "http://localhost:5173")

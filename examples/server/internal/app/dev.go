@@ -13,7 +13,6 @@ import (
 
 	"github.com/unioneyes/authkit/clerkauth/clerkauthtest"
 	"github.com/unioneyes/authkit/orgctx"
-	"github.com/unioneyes/authkit/webhook"
 )
 
 // Limits and defaults of the dev endpoints.
@@ -23,6 +22,7 @@ const (
 	devMaxIDBytes      = 64
 	devMaxPermissions  = 32
 	devMaxTokenBody    = 64 << 10
+	devMaxWebhookBody  = 1 << 20 // the webhook verifier's default limit
 	devWebhookPath     = "/api/auth_core/webhooks/clerk/"
 	devDemoLifetime    = time.Hour
 )
@@ -102,12 +102,12 @@ func (d *devClerk) handleToken(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, devMaxTokenBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) { // no body: all defaults
-		devBadRequest(w, "the body must be a JSON object of known fields: "+err.Error())
+		devBadRequest(w, r, "the body must be a JSON object of known fields: "+err.Error())
 		return
 	}
 	token, resp, err := d.mint(req, time.Now())
 	if err != nil {
-		devBadRequest(w, err.Error())
+		devBadRequest(w, r, err.Error())
 		return
 	}
 	resp.Token = token
@@ -155,15 +155,15 @@ func (d *devClerk) mint(req devTokenRequest, now time.Time) (string, devTokenRes
 			req.Role = "org:member"
 		}
 		role := orgctx.NormalizeRole(req.Role)
-		if !validDevID(strings.TrimPrefix(role, orgctx.RolePrefix)) || !validDevID(req.OrgSlug) {
+		if !validDevID(strings.TrimPrefix(role, "org:")) || !validDevID(req.OrgSlug) {
 			return "", devTokenResponse{}, fmt.Errorf("role and org_slug must be 1 to %d of [A-Za-z0-9_-] (role with an optional org: prefix)", devMaxIDBytes)
 		}
 		if len(req.Permissions) > devMaxPermissions {
 			return "", devTokenResponse{}, fmt.Errorf("at most %d permissions", devMaxPermissions)
 		}
 		for _, p := range req.Permissions {
-			feature, name, ok := strings.Cut(strings.TrimPrefix(p, orgctx.RolePrefix), ":")
-			if !strings.HasPrefix(p, orgctx.RolePrefix) || !ok || !validDevID(feature) || !validDevID(name) {
+			feature, name, ok := strings.Cut(strings.TrimPrefix(p, "org:"), ":")
+			if !strings.HasPrefix(p, "org:") || !ok || !validDevID(feature) || !validDevID(name) {
 				return "", devTokenResponse{}, fmt.Errorf("permission %q is not of the form org:<feature>:<permission>", p)
 			}
 		}
@@ -197,18 +197,18 @@ func validDevID(s string) bool {
 // endpoint, as Svix would deliver it. "object" and "timestamp" are filled in when
 // missing, so {"type":"user.deleted","data":{"id":"user_…"}} is enough.
 func (d *devClerk) handleWebhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.DefaultMaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, devMaxWebhookBody))
 	if err != nil {
-		devBadRequest(w, "reading the body: "+err.Error())
+		devBadRequest(w, r, "reading the body: "+err.Error())
 		return
 	}
 	var env map[string]json.RawMessage
 	if err := json.Unmarshal(body, &env); err != nil || env == nil {
-		devBadRequest(w, "the body must be a Clerk event: a JSON object with type and data")
+		devBadRequest(w, r, "the body must be a Clerk event: a JSON object with type and data")
 		return
 	}
 	if _, ok := env["type"]; !ok {
-		devBadRequest(w, `the event has no "type"`)
+		devBadRequest(w, r, `the event has no "type"`)
 		return
 	}
 	if _, ok := env["object"]; !ok {
@@ -218,7 +218,7 @@ func (d *devClerk) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		env["timestamp"] = json.RawMessage(fmt.Sprint(time.Now().UnixMilli()))
 	}
 	if body, err = json.Marshal(env); err != nil {
-		devBadRequest(w, err.Error())
+		devBadRequest(w, r, err.Error())
 		return
 	}
 	signed := d.signer.Request(devWebhookPath, "", body).WithContext(r.Context())
@@ -227,8 +227,8 @@ func (d *devClerk) handleWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // devBadRequest answers 400 with a detail meant for the developer at the keyboard.
-func devBadRequest(w http.ResponseWriter, detail string) {
-	orgctx.Refuse(w, http.StatusBadRequest, orgctx.CodeInvalidRequest, detail)
+func devBadRequest(w http.ResponseWriter, r *http.Request, detail string) {
+	orgctx.WriteFailure(w, r, orgctx.Failure{Status: http.StatusBadRequest, Code: orgctx.CodeInvalidRequest, Detail: detail})
 }
 
 // banner writes the DEV MODE banner: what runs, and curl commands that work as pasted.

@@ -44,7 +44,7 @@ func TestAuditRing(t *testing.T) {
 		for _, raw := range ring.Records() {
 			var m map[string]any
 			require.NoError(t, json.Unmarshal(raw, &m))
-			id, _ := m[audit.KeyRequestID].(string)
+			id, _ := m["http.request.id"].(string)
 			out = append(out, id)
 		}
 		return out
@@ -94,11 +94,11 @@ func TestDevAuditEndpoint(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &resp))
 	require.Len(t, resp.Records, 3, "the token, /me twice; not /dev/audit itself")
-	assert.EqualValues(t, 401, resp.Records[0][audit.KeyStatus])
-	assert.Equal(t, "failure", resp.Records[0][audit.KeyAuthOutcome])
-	assert.EqualValues(t, 200, resp.Records[1][audit.KeyStatus])
-	assert.Equal(t, "user_audit", resp.Records[1][audit.KeyUserID])
-	assert.Equal(t, "/dev/token", resp.Records[2][audit.KeyPath])
+	assert.EqualValues(t, 401, resp.Records[0]["http.response.status_code"])
+	assert.Equal(t, "failure", resp.Records[0]["event.outcome"])
+	assert.EqualValues(t, 200, resp.Records[1]["http.response.status_code"])
+	assert.Equal(t, "user_audit", resp.Records[1]["user.id"])
+	assert.Equal(t, "/dev/token", resp.Records[2]["url.path"])
 
 	// Guarded like the other dev endpoints.
 	r := devRequest("GET", "/dev/audit")

@@ -35,7 +35,7 @@ func devGuard(next http.Handler) http.Handler {
 				code = orgctx.CodeInvalidRequest
 				w.Header().Set("Accept-Post", "application/json")
 			}
-			orgctx.WriteError(w, orgctx.DefaultRealm, status, code, detail)
+			orgctx.Refuse(w, r, orgctx.Failure{Status: status, Code: code, Detail: detail})
 			return
 		}
 		next.ServeHTTP(w, r)

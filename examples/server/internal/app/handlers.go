@@ -126,7 +126,7 @@ type orgResponse struct {
 func handleMe(w http.ResponseWriter, r *http.Request) {
 	u, ok := clerkauth.UserFromContext(r.Context())
 	if !ok { // cannot happen: the verifier has a user cache
-		orgctx.Refuse(w, http.StatusInternalServerError, orgctx.CodeInternal, "no user")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusInternalServerError, Code: orgctx.CodeInternal, Detail: "no user"})
 		return
 	}
 	resp := meResponse{ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, ClerkUserID: u.ID}
@@ -168,12 +168,12 @@ func (h *membersHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	orgID, err := orgctx.OrgID(ctx) // the guards made sure it is {org_id}
 	if err != nil {
-		orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusForbidden, orgctx.CodeInsufficientScope, "an active organization is required")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusForbidden, Code: orgctx.CodeInsufficientScope, Detail: "an active organization is required", Err: err})
 		return
 	}
 	members, err := h.orgs.ListMembers(ctx, orgID)
 	if err != nil {
-		h.unavailable(w, "listing members", err)
+		h.unavailable(w, r, "listing members", err)
 		return
 	}
 	resp := membersResponse{OrganizationID: orgID, Members: make([]memberResponse, 0, len(members))}
@@ -186,7 +186,7 @@ func (h *membersHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			case err == nil:
 				email, first, last = u.Email, u.FirstName, u.LastName
 			case !errors.Is(err, store.ErrNotFound): // not synced yet: empty profile
-				h.unavailable(w, "reading a member's profile", err)
+				h.unavailable(w, r, "reading a member's profile", err)
 				return
 			}
 			mr.Email, mr.FirstName, mr.LastName = &email, &first, &last
@@ -197,10 +197,9 @@ func (h *membersHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // unavailable logs a store failure and answers 503.
-func (h *membersHandler) unavailable(w http.ResponseWriter, what string, err error) {
+func (h *membersHandler) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
 	h.log.Error("members: store failed", "operation", what, "error", err)
-	w.Header().Set("Retry-After", "5")
-	orgctx.WriteError(w, orgctx.DefaultRealm, http.StatusServiceUnavailable, orgctx.CodeUnavailable, "store temporarily unavailable")
+	orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusServiceUnavailable, Code: orgctx.CodeUnavailable, Detail: "store temporarily unavailable", Err: err, RetryAfter: 5 * time.Second})
 }
 
 // writeJSON writes v as the JSON body of a status answer that no cache may keep.

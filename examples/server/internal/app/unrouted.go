@@ -22,10 +22,10 @@ func refuseUnrouted(mux *http.ServeMux) http.Handler {
 		h.ServeHTTP(probe, r)
 		if probe.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", probe.header.Get("Allow"))
-			orgctx.Refuse(w, http.StatusMethodNotAllowed, orgctx.CodeMethodNotAllowed, "method not allowed")
+			orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusMethodNotAllowed, Code: orgctx.CodeMethodNotAllowed, Detail: "method not allowed"})
 			return
 		}
-		orgctx.Refuse(w, http.StatusNotFound, orgctx.CodeNotFound, "not found")
+		orgctx.Refuse(w, r, orgctx.Failure{Status: http.StatusNotFound, Code: orgctx.CodeNotFound, Detail: "not found"})
 	})
 }
 
